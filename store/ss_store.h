@@ -1,0 +1,172 @@
+/*
+ * ss_store.h - the snapshot store: one SQLite file (WAL) holding sessions,
+ * snapshots, tags and blobs.  The store keeps bytes and metadata; it knows
+ * nothing of JSON semantics, deltas' contents or the terminal.
+ *
+ * Contract for every function returning ss_status: on failure nothing was
+ * changed (a failed write inside ss_store_begin()..commit is undone by
+ * ss_store_rollback()), and ss_store_errmsg() holds one line naming the
+ * problem and the input ("no snapshot with id 42").  SQL text is never built
+ * from data: every value is bound to a prepared statement.
+ *
+ * Ownership: out-parameters that are pointers belong to the caller (free()
+ * for buffers, the *_clear() functions of ss_types.h for records).
+ */
+#ifndef SS_STORE_H
+#define SS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ss_types.h"
+
+typedef struct ss_store ss_store;
+
+#define SS_STORE_MEMORY ":memory:"      /* the in-memory store type */
+#define SS_STORE_SCHEMA_VERSION 1       /* PRAGMA user_version written by this build */
+#define SS_STORE_APPLICATION_ID 0x53536e70 /* PRAGMA application_id: "SSnp" */
+#define SS_STORE_BUSY_TIMEOUT_MS 5000
+
+enum ss_store_flags {
+	SS_STORE_CREATE = 1 << 0,   /* create the file (mode 0600) and its parent directories */
+	SS_STORE_READONLY = 1 << 1, /* open for reading only */
+};
+
+/*
+ * Open the store at `path` (SS_STORE_MEMORY for a private in-memory one).
+ * A new or empty file is initialised; an older schema is migrated in one
+ * transaction; a file that is not a snapscope store (another SQLite
+ * database, garbage) is refused with SS_NOT_STORE and left untouched; a newer
+ * schema is refused with SS_VERSION.  Without SS_STORE_CREATE a missing file
+ * is SS_NOT_FOUND.  On failure *out is NULL and `err` holds the message.
+ */
+ss_status ss_store_open(const char *path, unsigned flags, ss_store **out,
+                        char *err, size_t err_size);
+
+/* Close and free.  NULL is fine.  Never fails visibly. */
+void ss_store_close(ss_store *st);
+
+/* The last error's one-line message; "" when none.  Borrowed. */
+const char *ss_store_errmsg(const ss_store *st);
+
+/* The path it was opened with.  Borrowed. */
+const char *ss_store_path(const ss_store *st);
+
+/* The default store path: $SNAPSCOPE_STORE, else $XDG_DATA_HOME/snapscope/store.db,
+ * else $HOME/.local/share/snapscope/store.db.  Caller frees; NULL when no
+ * variable gives a place (no HOME). */
+char *ss_store_default_path(void);
+
+/* Transactions.  begin takes the write lock at once (BEGIN IMMEDIATE), so a
+ * busy store is reported before any work is done.  They do not nest. */
+ss_status ss_store_begin(ss_store *st);
+ss_status ss_store_commit(ss_store *st);
+void ss_store_rollback(ss_store *st);
+
+/* PRAGMA data_version: changes whenever another connection commits.  A cheap
+ * way for a reader to notice new snapshots. */
+ss_status ss_store_data_version(ss_store *st, int64_t *version);
+
+/* ---- sessions ------------------------------------------------------------ */
+
+/* The id of the session `name`, creating it (at `now_ms`) when absent. */
+ss_status ss_store_session_ensure(ss_store *st, const char *name, int64_t now_ms,
+                                  int64_t *id);
+
+/* Summary of one session; SS_NOT_FOUND when there is none by that name. */
+ss_status ss_store_session_get(ss_store *st, const char *name, ss_session *out);
+
+/* Every session, sorted by name.  Free with ss_session_array_free(). */
+ss_status ss_store_sessions(ss_store *st, ss_session **out, size_t *n);
+
+/* Replace a session's configuration (JSON text, not interpreted here). */
+ss_status ss_store_session_set_config(ss_store *st, int64_t session_id,
+                                      const char *config_json);
+
+/* ---- blobs --------------------------------------------------------------- */
+
+typedef enum ss_codec {
+	SS_CODEC_RAW = 0,
+	SS_CODEC_ZLIB = 1,
+} ss_codec;
+
+/*
+ * Store `len` bytes as a new blob.  They are zlib-compressed when
+ * `compress_threshold` > 0, len > compress_threshold and compressing saves
+ * space; the codec is recorded with the blob.  *stored_size gets the bytes
+ * kept.  Call inside a transaction when it belongs to a snapshot.
+ */
+ss_status ss_store_blob_put(ss_store *st, const void *data, size_t len,
+                            size_t compress_threshold, int64_t *blob_id,
+                            size_t *stored_size);
+
+/*
+ * Read a blob back, inflating it.  A recorded size over `max_size`, a codec
+ * this build does not know, an inflate error or a length different from the
+ * recorded one is SS_CORRUPT (never more than max_size bytes are allocated:
+ * a compression bomb is refused).  *data is NUL-terminated (not counted in
+ * *len) for the convenience of JSON parsers; caller frees.
+ */
+ss_status ss_store_blob_get(ss_store *st, int64_t blob_id, size_t max_size,
+                            char **data, size_t *len);
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+/*
+ * Insert a snapshot row.  Reads from `row`: session_id, created_at, origin,
+ * description, tags, pinned, raw_size, stored_size, n_added, n_removed,
+ * n_changed, create_us, checksum, kind, base_id, blob_id.  Assigns and
+ * writes back row->id and row->seq (one more than the session's last seq,
+ * never reused).  The tags are inserted too.
+ */
+ss_status ss_store_snapshot_insert(ss_store *st, ss_snapshot *row);
+
+/* Metadata of one snapshot, with its session name and tags. SS_NOT_FOUND. */
+ss_status ss_store_snapshot_get(ss_store *st, int64_t id, ss_snapshot *out);
+
+/* Delete a snapshot, its tags, and its blob when no other row uses it. */
+ss_status ss_store_snapshot_delete(ss_store *st, int64_t id);
+
+/* Replace the description (NULL clears it). */
+ss_status ss_store_set_description(ss_store *st, int64_t id, const char *text);
+
+ss_status ss_store_set_pinned(ss_store *st, int64_t id, bool pinned);
+
+/* Add a tag; adding one the snapshot has is not an error. */
+ss_status ss_store_tag_add(ss_store *st, int64_t id, const char *tag);
+
+/* Remove a tag; SS_NOT_FOUND when the snapshot does not carry it. */
+ss_status ss_store_tag_remove(ss_store *st, int64_t id, const char *tag);
+
+/* The snapshot of `session_id` whose created_at is closest to `t_ms` (the
+ * older one on a tie).  SS_NOT_FOUND for an empty session. */
+ss_status ss_store_nearest(ss_store *st, int64_t session_id, int64_t t_ms,
+                           int64_t *id);
+
+/* The newest snapshot (highest seq) of a session; SS_NOT_FOUND when empty. */
+ss_status ss_store_latest(ss_store *st, int64_t session_id, int64_t *id);
+
+/*
+ * Run a search: hand each matching row to `fn` in order.  With a cursor the
+ * search starts after the cursor's position (keyset paging; q->offset then
+ * still applies) and the cursor is advanced to each row handed out, so the
+ * next call continues where this one stopped.  A query naming a session that
+ * does not exist matches nothing (SS_OK, no rows).
+ */
+ss_status ss_store_search(ss_store *st, const ss_query *q, ss_cursor *cursor,
+                          ss_row_fn fn, void *user_data);
+
+/* How many rows the query matches (ignoring limit and offset). */
+ss_status ss_store_count(ss_store *st, const ss_query *q, int64_t *count);
+
+/* Totals for one session (by name) or, with NULL, the whole store. */
+ss_status ss_store_stats(ss_store *st, const char *session, ss_stats *out);
+
+/*
+ * PRAGMA integrity_check (and foreign_key_check).  SS_OK when SQLite finds
+ * nothing; SS_CORRUPT with the first problems in ss_store_errmsg() otherwise.
+ */
+ss_status ss_store_integrity_check(ss_store *st);
+
+#endif
