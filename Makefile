@@ -37,8 +37,15 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 STORE_SRC := $(wildcard store/*.c)
 MODEL_SRC := $(wildcard model/*.c)
 TUI_SRC   := $(filter-out tui/main.c,$(wildcard tui/*.c))
-TEST_SRC  := $(wildcard tests/check_*.c)
+TEST_SRC  := $(wildcard tests/check_*.c) tests/testutil.c
 LIB_SRC   := $(STORE_SRC) $(MODEL_SRC)
+
+# A static library keeps members by base name: two files called x.c in
+# different layers would silently replace one another in the archive.
+DUP_NAMES := $(sort $(foreach f,$(notdir $(LIB_SRC) $(TUI_SRC)),$(if $(filter-out 1,$(words $(filter $(f),$(notdir $(LIB_SRC) $(TUI_SRC))))),$(f))))
+ifneq ($(DUP_NAMES),)
+$(error source files share a base name across layers: $(DUP_NAMES))
+endif
 
 # $(call objs,VARIANT-DIR,SOURCES)
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))

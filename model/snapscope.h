@@ -122,7 +122,8 @@ ss_status ss_create(ss_manager *mgr, const char *session, json_t *state,
  * Read a snapshot: *state (may be NULL) gets the reconstructed state, *meta
  * (may be NULL) its metadata.  With checksum validation on, a state whose
  * canonical SHA-256 differs from the recorded one is SS_CORRUPT and is never
- * returned.  Unknown id: SS_NOT_FOUND.
+ * returned.  Unknown id: SS_NOT_FOUND.  The state may be shared with the
+ * manager's cache: treat it as read-only (json_deep_copy() it to change it).
  */
 ss_status ss_get(ss_manager *mgr, int64_t id, json_t **state, ss_snapshot *meta);
 

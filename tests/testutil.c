@@ -29,10 +29,11 @@ const char *tu_tmpdir(void)
 
 const char *tu_path(const char *name)
 {
-	static char slots[8][4096];
+	static char slots[8][sizeof tmpdir_path + 256];
 	static unsigned next;
 	char *buf = slots[next++ % 8];
-	snprintf(buf, sizeof slots[0], "%s/%s", tmpdir_path, name);
+	int n = snprintf(buf, sizeof slots[0], "%s/%s", tmpdir_path, name);
+	ck_assert_msg(n > 0 && (size_t)n < sizeof slots[0], "path too long: %s", name);
 	return buf;
 }
 
