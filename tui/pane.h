@@ -1,0 +1,90 @@
+/*
+ * pane.h - what a pane of the browser is: a table of operations plus
+ * private state, the shape tig gives its views.
+ *
+ * The browser (browse.c) owns the loop, the layout and the generic keys; a
+ * pane supplies only what is its own: how it draws, which actions it
+ * handles, what it does when resized or when the selected snapshot changes.
+ * A pane's request() handles what it knows and returns the rest, which the
+ * browser then handles generically (tig's view_driver chain).  Each pane
+ * file ends with its ops table written with designated initialisers.
+ *
+ * Panes draw into stdscr inside their rectangle; a frame is erased and
+ * redrawn whole, and ncurses sends only the difference to the terminal.
+ */
+#ifndef PANE_H
+#define PANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "draw.h"
+#include "keys.h"
+#include "snapscope.h"
+
+/* What every pane shares: the manager, the session, the selection and the
+ * status line's message.  Owned by browse.c. */
+struct browser {
+	ss_manager *mgr;
+	const char *session;        /* NULL when the store has no sessions */
+	char *session_shown;        /* the name escaped for the screen */
+	int64_t total;              /* snapshots in the session (ss_count) */
+	bool spans_days;            /* show dates in the timeline */
+
+	/* Published by the timeline: the selected row (borrowed from it, NULL
+	 * when the session is empty) and its 1-based position. */
+	const ss_snapshot *selected;
+	int64_t position;
+	bool selection_changed;     /* the browser tells the other panes */
+
+	char message[256];          /* status line message, "" for none */
+	enum draw_role message_role;
+};
+
+/* Show a one-line message on the status line until the next key.  The text
+ * is the browser's own; data in it must already be escaped. */
+void browser_message(struct browser *br, enum draw_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Report a failed manager call on the status line: what was attempted and
+ * ss_errmsg() (escaped). */
+void browser_error(struct browser *br, const char *what, ss_status st);
+
+struct pane;
+
+struct pane_ops {
+	const char *name;
+	const struct keymap *keymap;    /* looked up before the generic keys; may be NULL */
+	size_t private_size;            /* bytes of zeroed private state in pane->priv */
+
+	/* Load what the pane shows; SS_OK or a status already reported. */
+	ss_status (*open)(struct pane *p);
+	/* Free what open() and the pane's life allocated (priv itself excepted). */
+	void (*done)(struct pane *p);
+	/* The rectangle changed (y, x, h, w are already set; h or w may be 0). */
+	void (*resize)(struct pane *p);
+	/* Draw inside the rectangle. */
+	void (*draw)(struct pane *p);
+	/* Handle an action; ACT_NONE when handled, else the action to pass on. */
+	enum action (*request)(struct pane *p, enum action act);
+	/* The selected snapshot changed (row NULL: none).  The row is borrowed
+	 * for the call. */
+	void (*select)(struct pane *p, const ss_snapshot *row);
+	/* A mouse click at (row, col) relative to the rectangle. */
+	void (*click)(struct pane *p, int row, int col);
+};
+
+struct pane {
+	const struct pane_ops *ops;
+	struct browser *br;
+	int y, x, h, w;             /* rectangle on stdscr */
+	bool focused;
+	bool visible;
+	void *priv;                 /* ops->private_size bytes, zeroed */
+};
+
+extern const struct pane_ops timeline_ops;  /* timeline.c */
+extern const struct pane_ops state_ops;     /* statepane.c */
+extern const struct pane_ops help_ops;      /* help.c */
+
+#endif
