@@ -68,6 +68,10 @@ void ss_store_rollback(ss_store *st);
  * way for a reader to notice new snapshots. */
 ss_status ss_store_data_version(ss_store *st, int64_t *version);
 
+/* How long a write waits for another connection's lock before SS_BUSY
+ * (default SS_STORE_BUSY_TIMEOUT_MS; 0 fails at once).  Cannot fail. */
+void ss_store_set_busy_timeout(ss_store *st, int timeout_ms);
+
 /* ---- sessions ------------------------------------------------------------ */
 
 /* The id of the session `name`, creating it (at `now_ms`) when absent. */
