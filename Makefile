@@ -176,7 +176,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/snapscope $(DESTDIR)$(PREFIX)/share/snapscope/themes
 	install -m 0755 $(BUILD)/snapscope $(DESTDIR)$(PREFIX)/bin/snapscope
 	install -m 0644 $(BUILD)/libsnapscope.a $(DESTDIR)$(PREFIX)/lib/libsnapscope.a
-	install -m 0644 model/snapscope.h store/ss_types.h store/ss_status.h \
+	install -m 0644 model/snapscope.h model/ss_diff.h model/jpath.h store/ss_types.h store/ss_status.h \
 		$(DESTDIR)$(PREFIX)/include/snapscope/
 	for t in themes/*.theme; do [ -f "$$t" ] && install -m 0644 "$$t" $(DESTDIR)$(PREFIX)/share/snapscope/themes/; done; true
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define SS_VERSION_STRING "\(.*\)"/\1/p' model/snapscope.h)|g' \
