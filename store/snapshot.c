@@ -413,31 +413,45 @@ static ss_status exec_with_id(ss_store *st, store_stmt_id sid, const char *sql, 
  * based on this one (the model re-bases it first, so that no delete leaves a
  * snapshot unreadable).  All or nothing.
  */
+ss_status store_blob_of(ss_store *st, int64_t id, int64_t *blob_id)
+{
+	ss_status status = SS_OK;
+	sqlite3_stmt *stmt = store_stmt(st, STMT_SNAP_BLOB_OF, sql_blob_of, &status);
+	if (!stmt)
+		return status;
+	sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	*blob_id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	if (rc == SQLITE_DONE)
+		status = store_error(st, SS_NOT_FOUND, "no snapshot with id %lld", (long long)id);
+	else if (rc != SQLITE_ROW)
+		status = store_fail(st, rc, "looking up snapshot %lld", (long long)id);
+	store_stmt_done(stmt);
+	return status;
+}
+
+ss_status store_blob_release(ss_store *st, int64_t blob_id, int64_t id)
+{
+	return exec_with_id(st, STMT_BLOB_DELETE_UNUSED, sql_blob_delete_unused, blob_id,
+	                    "deleting the blob", id);
+}
+
 ss_status ss_store_snapshot_delete(ss_store *st, int64_t id)
 {
 	store_tx tx;
 	ss_status status = store_tx_begin(st, &tx);
 	if (status != SS_OK)
 		return status;
-	sqlite3_stmt *stmt = store_stmt(st, STMT_SNAP_BLOB_OF, sql_blob_of, &status);
+	int64_t blob_id;
+	status = store_blob_of(st, id, &blob_id);
+	if (status != SS_OK)
+		goto fail;
+
+	sqlite3_stmt *stmt = store_stmt(st, STMT_SNAP_DEPENDENT, sql_dependent, &status);
 	if (!stmt)
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc = sqlite3_step(stmt);
-	int64_t blob_id = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-	if (rc == SQLITE_DONE)
-		status = store_error(st, SS_NOT_FOUND, "no snapshot with id %lld", (long long)id);
-	else if (rc != SQLITE_ROW)
-		status = store_fail(st, rc, "looking up snapshot %lld", (long long)id);
-	store_stmt_done(stmt);
-	if (status != SS_OK)
-		goto fail;
-
-	stmt = store_stmt(st, STMT_SNAP_DEPENDENT, sql_dependent, &status);
-	if (!stmt)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		status = store_error(st, SS_USAGE,
 		                     "snapshot %lld is the base of snapshot %lld; re-base that one first",
@@ -452,8 +466,7 @@ ss_status ss_store_snapshot_delete(ss_store *st, int64_t id)
 	if (status == SS_OK)
 		status = exec_with_id(st, STMT_SNAP_DELETE, sql_snap_delete, id, "deleting the row", id);
 	if (status == SS_OK)
-		status = exec_with_id(st, STMT_BLOB_DELETE_UNUSED, sql_blob_delete_unused, blob_id,
-		                      "deleting the blob", id);
+		status = store_blob_release(st, blob_id, id);
 	if (status != SS_OK)
 		goto fail;
 	return store_tx_commit(st, &tx);

@@ -143,6 +143,30 @@ ss_status ss_store_tag_add(ss_store *st, int64_t id, const char *tag);
 /* Remove a tag; SS_NOT_FOUND when the snapshot does not carry it. */
 ss_status ss_store_tag_remove(ss_store *st, int64_t id, const char *tag);
 
+/* The ids of the snapshots stored as deltas against `id` (usually one: its
+ * successor).  *ids is malloc()ed (NULL when none); caller frees. */
+ss_status ss_store_dependents(ss_store *st, int64_t id, int64_t **ids, size_t *n);
+
+/* How a snapshot is stored, for ss_store_snapshot_rebase(). */
+typedef struct ss_store_layout {
+	ss_kind kind;
+	int64_t base_id;            /* 0 for a keyframe */
+	int64_t blob_id;
+	int64_t stored_size;
+	int64_t n_added;            /* change counts against its (new) predecessor */
+	int64_t n_removed;
+	int64_t n_changed;
+} ss_store_layout;
+
+/* Change how snapshot `id` is stored (its state stays the same: the caller
+ * wrote the new blob), and delete its old blob when no row uses it any more.
+ * Used to re-base a delta before its base is deleted.  SS_NOT_FOUND. */
+ss_status ss_store_snapshot_rebase(ss_store *st, int64_t id, const ss_store_layout *layout);
+
+/* The snapshot before (direction < 0) or after (> 0) `id` in its session by
+ * seq.  SS_NOT_FOUND when there is none (or no such id). */
+ss_status ss_store_neighbor(ss_store *st, int64_t id, int direction, int64_t *out);
+
 /* The snapshot of `session_id` whose created_at is closest to `t_ms` (the
  * older one on a tie).  SS_NOT_FOUND for an empty session. */
 ss_status ss_store_nearest(ss_store *st, int64_t session_id, int64_t t_ms,

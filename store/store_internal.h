@@ -47,6 +47,10 @@ typedef enum store_stmt_id {
 	STMT_TAG_DELETE,
 	STMT_TAG_DELETE_ALL,
 	STMT_TAG_COUNT,
+	STMT_SNAP_DEPENDENTS,
+	STMT_SNAP_REBASE,
+	STMT_SNAP_PREV,
+	STMT_SNAP_NEXT,
 	STMT_COUNT_
 } store_stmt_id;
 
@@ -130,6 +134,13 @@ void store_tx_rollback(ss_store *st, store_tx *tx);
 ss_status store_check_session_name(ss_store *st, const char *name);
 ss_status store_check_tag(ss_store *st, const char *tag);
 ss_status store_check_description(ss_store *st, const char *text);
+
+/* The blob of snapshot `id` (snapshot.c).  SS_NOT_FOUND names the id. */
+ss_status store_blob_of(ss_store *st, int64_t id, int64_t *blob_id);
+
+/* Delete blob `blob_id` unless a snapshot row still uses it; `id` names the
+ * snapshot in messages. */
+ss_status store_blob_release(ss_store *st, int64_t blob_id, int64_t id);
 
 /* The schema migrations (schema.c).  Applies every step above the store's
  * user_version inside the caller's transaction; SS_CORRUPT naming the step
