@@ -128,6 +128,7 @@ void ss_close(ss_manager *mgr)
 {
 	if (!mgr)
 		return;
+	delta_heads_free(mgr);
 	ss_cache_free(mgr->cache);
 	ss_store_close(mgr->store);
 	free(mgr->subs);
@@ -191,6 +192,14 @@ ss_status mgr_emit_error(ss_manager *mgr, ss_status st)
 }
 
 /* ---- sessions and statistics ---------------------------------------------- */
+
+ss_status mgr_get_meta(ss_manager *mgr, int64_t id, ss_snapshot *meta)
+{
+	ss_status st = ss_store_snapshot_get(mgr->store, id, meta);
+	if (st == SS_NOT_FOUND)
+		return mgr_fail(mgr, st, "no snapshot with id %lld", (long long)id);
+	return st == SS_OK ? st : mgr_store_fail(mgr, st);
+}
 
 ss_status mgr_session_id(ss_manager *mgr, const char *name, int64_t *id)
 {

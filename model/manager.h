@@ -17,6 +17,23 @@ struct subscriber {
 	void *user_data;
 };
 
+/*
+ * The newest state of a session, kept private to the manager (never handed
+ * out, never in the LRU cache) so that capture can diff against it and
+ * patch it forward without reading the store.  Valid only while
+ * snapshot_id is the session's latest snapshot.
+ */
+struct session_head {
+	int64_t session_id;         /* 0 = free slot */
+	int64_t snapshot_id;        /* 0 = stale: reload before use */
+	json_t *state;              /* owned */
+	int chain_len;              /* deltas between this snapshot and its keyframe */
+	int64_t chain_bytes;        /* their stored bytes, summed */
+	uint64_t last_used;
+};
+
+#define MGR_HEADS 8
+
 struct ss_manager {
 	ss_config cfg;              /* as opened; cfg.store_path points at path */
 	char *path;                 /* owned */
@@ -25,6 +42,8 @@ struct ss_manager {
 	struct subscriber *subs;
 	size_t n_subs;
 	int next_handle;
+	struct session_head heads[MGR_HEADS];
+	uint64_t head_clock;
 	char err[1024];
 };
 
@@ -44,6 +63,9 @@ void mgr_emit(ss_manager *mgr, ss_event_type type, int64_t snapshot_id,
  * and return st unchanged. */
 ss_status mgr_emit_error(ss_manager *mgr, ss_status st);
 
+/* Metadata of snapshot `id`; SS_NOT_FOUND says "no snapshot with id N". */
+ss_status mgr_get_meta(ss_manager *mgr, int64_t id, ss_snapshot *meta);
+
 /* The id of session `name`; SS_NOT_FOUND (with a message) when absent. */
 ss_status mgr_session_id(ss_manager *mgr, const char *name, int64_t *id);
 
@@ -51,5 +73,51 @@ ss_status mgr_session_id(ss_manager *mgr, const char *name, int64_t *id);
  * verifying the checksum when verify is true. */
 ss_status mgr_read_state(ss_manager *mgr, const ss_snapshot *meta, bool use_cache,
                          bool verify, json_t **state);
+
+/* The configuration of `session` (and its id, may be NULL).  SS_NOT_FOUND
+ * with a message when the session does not exist. */
+ss_status mgr_session_config(ss_manager *mgr, const char *session, ss_session_config *out,
+                             int64_t *session_id);
+
+/* ---- delta.c ---- */
+
+/* A state the caller owns and may change (rebuilt, or copied from a state
+ * in hand), its checksum verified when `verify`. */
+ss_status mgr_read_private(ss_manager *mgr, const ss_snapshot *meta, bool verify, json_t **state);
+
+/* Parse a snapshot's blob as JSON: the state of a keyframe, the patch (an
+ * array) of a delta.  SS_CORRUPT when it is not. */
+ss_status mgr_load_blob_json(ss_manager *mgr, const ss_snapshot *meta, json_t **out);
+
+/* What capture decided for a new state: its change counts and how to store it. */
+struct delta_plan {
+	struct session_head *head;  /* the session's head, patched forward (or NULL) */
+	int64_t base_id;            /* predecessor; 0 for the first snapshot */
+	ss_kind kind;
+	char *patch;                /* the JSON Patch text, for a delta (owned) */
+	size_t patch_len;
+	int64_t n_added, n_removed, n_changed;
+};
+
+/*
+ * Inside the capture transaction: diff `state` against the session's newest
+ * snapshot, choose keyframe or delta, and move the head forward to `state`.
+ * On failure the head is dropped and nothing else changed.
+ */
+ss_status delta_plan_make(ss_manager *mgr, int64_t session_id, const ss_session_config *scfg,
+                          const json_t *state, size_t doc_len, struct delta_plan *plan);
+
+/* After the transaction: commit the head to new_id (committed) or drop it. */
+void delta_plan_finish(ss_manager *mgr, struct delta_plan *plan, int64_t new_id, bool committed);
+
+/* Inside the delete transaction: re-base every delta stored against `victim`
+ * so that deleting it leaves all others readable. */
+ss_status delta_rebase_dependents(ss_manager *mgr, const ss_snapshot *victim);
+
+/* Forget the cached head that names snapshot `id` (it is being deleted). */
+void delta_forget(ss_manager *mgr, int64_t id);
+
+/* Release every head (close). */
+void delta_heads_free(ss_manager *mgr);
 
 #endif

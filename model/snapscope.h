@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "ss_diff.h"
 #include "ss_status.h"
 #include "ss_types.h"
 
@@ -158,6 +159,67 @@ double ss_stats_ratio(const ss_stats *stats);
 
 /* Mean creation time in microseconds; 0 for an empty store. */
 double ss_stats_avg_create_us(const ss_stats *stats);
+
+/* ---- session configuration ---------------------------------------------- */
+
+/*
+ * A session's own settings, stored with it (as JSON text in the store).
+ * Zero means "not set": the manager's ss_config applies.
+ */
+typedef struct ss_session_config {
+	int64_t interval_ms;        /* capture interval for `watch` */
+	int64_t max_age_ms;         /* retention */
+	int64_t max_count;
+	int64_t keep_hourly;
+	int64_t keep_daily;
+	int keyframe_every;         /* force a keyframe every K snapshots */
+	char **ignore;              /* path patterns dropped from diffs ... */
+	size_t n_ignore;            /* ... and from "unchanged" detection */
+	ss_array_key *array_keys;   /* identity fields of arrays (path, field owned) */
+	size_t n_array_keys;
+} ss_session_config;
+
+void ss_session_config_clear(ss_session_config *cfg);
+
+/* Read the configuration of `session` (SS_NOT_FOUND when it does not exist). */
+ss_status ss_session_config_get(ss_manager *mgr, const char *session, ss_session_config *out);
+
+/* Replace it, creating the session when missing.  Patterns and array-key
+ * paths are checked (SS_USAGE naming the bad one). */
+ss_status ss_session_config_set(ss_manager *mgr, const char *session,
+                                const ss_session_config *cfg);
+
+/* ---- diff and history ---------------------------------------------------- */
+
+/*
+ * Structural diff of snapshot a (old) against b (new), applying the ignore
+ * rules and array keys of a's session and then those in opts (may be
+ * NULL).  *out owns the result (ss_diff_clear()).
+ */
+ss_status ss_diff_snapshots(ss_manager *mgr, int64_t a, int64_t b, const ss_diff_opts *opts,
+                            ss_diff *out);
+
+/* One change of one value over time. */
+typedef struct ss_history_entry {
+	int64_t snapshot_id;        /* the snapshot where the new value is first seen */
+	int64_t seq;
+	int64_t created_at;
+	ss_change_kind kind;        /* ADDED (appeared), REMOVED (disappeared), CHANGED */
+	const json_t *old_value;    /* borrowed for the call; NULL when it appeared */
+	const json_t *new_value;    /* NULL when it disappeared */
+} ss_history_entry;
+
+/* Return non-zero to stop early (not an error). */
+typedef int (*ss_history_fn)(const ss_history_entry *e, void *user_data);
+
+/*
+ * Every snapshot of `session` (in seq order) where the value at `path`
+ * appeared, changed or disappeared; the first snapshot reports the value as
+ * ADDED when present.  Walks the deltas: a snapshot whose patch does not
+ * touch the path costs only that patch, never a full reconstruction.
+ */
+ss_status ss_history(ss_manager *mgr, const char *session, const ss_path *path,
+                     ss_history_fn fn, void *user_data);
 
 /* ---- verification -------------------------------------------------------- */
 

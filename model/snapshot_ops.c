@@ -7,6 +7,7 @@
  * transaction; events go out only after it committed.
  */
 #include "manager.h"
+#include "ss_hash.h"
 #include "state_check.h"
 
 #include <stdio.h>
@@ -49,37 +50,67 @@ static ss_status create_check(ss_manager *mgr, const char *session, const json_t
 	return ss_state_check(state, SS_DEPTH_MAX, mgr->err, sizeof mgr->err);
 }
 
-/* Insert the blob and the row in one transaction; fills row->id and seq. */
-static ss_status create_write(ss_manager *mgr, const char *session, const char *doc,
-                              size_t doc_len, ss_snapshot *row, bool *session_created)
+/*
+ * The write half of capture, in one transaction: the session (created when
+ * missing), the delta plan against the session's newest state (change
+ * counts, keyframe or delta), the blob and the row.  Fills row->id, seq,
+ * kind, base_id, blob_id, stored_size and the change counts.
+ */
+static ss_status create_write(ss_manager *mgr, const char *session, const json_t *state,
+                              size_t doc_len, int64_t started, ss_snapshot *row,
+                              bool *session_created)
 {
 	ss_status st = ss_store_begin(mgr->store);
 	if (st != SS_OK)
 		return mgr_store_fail(mgr, st);
 
-	ss_session existing;
-	st = ss_store_session_get(mgr->store, session, &existing);
-	if (st == SS_OK) {
-		row->session_id = existing.id;
-		ss_session_clear(&existing);
-	} else if (st == SS_NOT_FOUND) {
+	ss_session_config scfg = { 0 };
+	st = mgr_session_config(mgr, session, &scfg, &row->session_id);
+	if (st == SS_NOT_FOUND) {
 		*session_created = true;
 		st = ss_store_session_ensure(mgr->store, session, ss_now_ms(), &row->session_id);
+		if (st != SS_OK)
+			mgr_store_fail(mgr, st);
 	}
-	size_t stored = 0;
-	if (st == SS_OK)
-		st = ss_store_blob_put(mgr->store, doc, doc_len,
-		                       mgr->cfg.compression ? mgr->cfg.compression_threshold : 0,
-		                       &row->blob_id, &stored);
-	row->stored_size = (int64_t)stored;
-	if (st == SS_OK)
-		st = ss_store_snapshot_insert(mgr->store, row);
-	if (st == SS_OK)
-		st = ss_store_commit(mgr->store);
-	if (st != SS_OK) {
-		mgr_store_fail(mgr, st);
+	struct delta_plan plan = { 0 };
+	bool planned = false;
+	if (st == SS_OK) {
+		st = delta_plan_make(mgr, row->session_id, &scfg, state, doc_len, &plan);
+		planned = st == SS_OK;
+	}
+	ss_session_config_clear(&scfg);
+	if (planned) {
+		row->kind = plan.kind;
+		row->base_id = plan.base_id;
+		row->n_added = plan.n_added;
+		row->n_removed = plan.n_removed;
+		row->n_changed = plan.n_changed;
+		/* A keyframe keeps the state in its own key order, for display. */
+		char *doc = NULL;
+		if (plan.kind == SS_KIND_KEYFRAME && !(doc = ss_json_dump(state, 0, NULL)))
+			st = mgr_fail(mgr, SS_NOMEM, "out of memory serialising the state");
+		const char *blob = plan.kind == SS_KIND_DELTA ? plan.patch : doc;
+		size_t blob_len = plan.kind == SS_KIND_DELTA ? plan.patch_len : doc_len;
+		size_t stored = 0;
+		if (st == SS_OK)
+			st = ss_store_blob_put(mgr->store, blob, blob_len,
+			                       mgr->cfg.compression ? mgr->cfg.compression_threshold : 0,
+			                       &row->blob_id, &stored);
+		free(doc);
+		row->stored_size = (int64_t)stored;
+		/* Creation time: from the call to the row, without the commit's fsync. */
+		row->create_us = monotonic_us() - started;
+		if (st == SS_OK)
+			st = ss_store_snapshot_insert(mgr->store, row);
+		if (st == SS_OK)
+			st = ss_store_commit(mgr->store);
+		if (st != SS_OK && st != SS_NOMEM)
+			mgr_store_fail(mgr, st);
+	}
+	if (st != SS_OK)
 		ss_store_rollback(mgr->store);
-	}
+	if (planned)
+		delta_plan_finish(mgr, &plan, row->id, st == SS_OK);
 	return st;
 }
 
@@ -94,23 +125,24 @@ ss_status ss_create(ss_manager *mgr, const char *session, json_t *state,
 	if (st != SS_OK)
 		return mgr_emit_error(mgr, st);
 
+	/* One canonical serialisation gives both the checksum and the raw size:
+	 * the compact form in document order has exactly the same length (only
+	 * the key order differs), and is made later only if a keyframe needs it. */
 	size_t doc_len;
-	char *doc = ss_json_dump(state, 0, &doc_len);
-	if (!doc)
+	char *canon = ss_json_dump(state, SS_DUMP_SORT_KEYS, &doc_len);
+	if (!canon)
 		return mgr_emit_error(mgr, mgr_fail(mgr, SS_NOMEM, "out of memory serialising the state"));
 	if (doc_len > mgr->cfg.max_state_bytes) {
-		free(doc);
+		free(canon);
 		return mgr_emit_error(mgr, mgr_fail(mgr, SS_LIMIT,
 		        "state of %zu bytes is over the %zu-byte limit", doc_len,
 		        mgr->cfg.max_state_bytes));
 	}
-
 	ss_snapshot row = { 0 };
-	st = ss_checksum_json(state, row.checksum);
-	if (st != SS_OK) {
-		free(doc);
+	st = ss_sha256_hex(canon, doc_len, row.checksum);
+	free(canon);
+	if (st != SS_OK)
 		return mgr_emit_error(mgr, mgr_fail(mgr, st, "cannot compute the state's checksum"));
-	}
 	row.created_at = opts->created_at ? opts->created_at : ss_now_ms();
 	row.origin = opts->origin;
 	row.description = opts->description && opts->description[0] ? (char *)opts->description : NULL;
@@ -118,14 +150,8 @@ ss_status ss_create(ss_manager *mgr, const char *session, json_t *state,
 	row.n_tags = opts->n_tags;
 	row.pinned = opts->pinned;
 	row.raw_size = (int64_t)doc_len;
-	row.kind = SS_KIND_KEYFRAME;
-	/* Change counts against the predecessor need the structural diff; until
-	 * it exists they stay 0 (see the README's "what is left"). */
-	row.create_us = monotonic_us() - started;
-
 	bool session_created = false;
-	st = create_write(mgr, session, doc, doc_len, &row, &session_created);
-	free(doc);
+	st = create_write(mgr, session, state, doc_len, started, &row, &session_created);
 	if (st != SS_OK)
 		return mgr_emit_error(mgr, st);
 	if (id)
@@ -136,71 +162,10 @@ ss_status ss_create(ss_manager *mgr, const char *session, json_t *state,
 	return SS_OK;
 }
 
-static ss_status get_meta(ss_manager *mgr, int64_t id, ss_snapshot *meta)
-{
-	ss_status st = ss_store_snapshot_get(mgr->store, id, meta);
-	if (st == SS_NOT_FOUND)
-		return mgr_fail(mgr, st, "no snapshot with id %lld", (long long)id);
-	return st == SS_OK ? st : mgr_store_fail(mgr, st);
-}
-
-ss_status mgr_read_state(ss_manager *mgr, const ss_snapshot *meta, bool use_cache,
-                         bool verify, json_t **state)
-{
-	*state = NULL;
-	if (use_cache && mgr->cache) {
-		*state = ss_cache_get(mgr->cache, meta->id);
-		if (*state)
-			return SS_OK;
-	}
-	if (meta->kind != SS_KIND_KEYFRAME)
-		return mgr_fail(mgr, SS_CORRUPT,
-		                "snapshot %lld is stored as a delta, which this build cannot read",
-		                (long long)meta->id);
-
-	char *doc;
-	size_t len;
-	ss_status st = ss_store_blob_get(mgr->store, meta->blob_id, mgr->cfg.max_state_bytes,
-	                                 &doc, &len);
-	if (st != SS_OK) {
-		mgr_store_fail(mgr, st);
-		char detail[sizeof mgr->err];
-		snprintf(detail, sizeof detail, "%s", mgr->err);
-		return mgr_fail(mgr, st, "snapshot %lld: %s", (long long)meta->id, detail);
-	}
-	json_error_t jerr;
-	json_t *value = json_loadb(doc, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	free(doc);
-	if (!value)
-		return mgr_fail(mgr, SS_CORRUPT, "snapshot %lld: stored state is not valid JSON (%s)",
-		                (long long)meta->id, jerr.text);
-	if (verify) {
-		char hex[SS_CHECKSUM_HEX_LEN + 1];
-		st = ss_checksum_json(value, hex);
-		if (st != SS_OK) {
-			json_decref(value);
-			return mgr_fail(mgr, st, "snapshot %lld: cannot compute its checksum",
-			                (long long)meta->id);
-		}
-		if (strcmp(hex, meta->checksum) != 0) {
-			json_decref(value);
-			return mgr_fail(mgr, SS_CORRUPT,
-			                "snapshot %lld: checksum mismatch (recorded %.12s..., state hashes to %.12s...)",
-			                (long long)meta->id, meta->checksum, hex);
-		}
-	}
-	if (use_cache && mgr->cache && ss_cache_put(mgr->cache, meta->id, value,
-	                                            (size_t)meta->raw_size) < 0) {
-		/* A state we could not cache is still a good state: go on. */
-	}
-	*state = value;
-	return SS_OK;
-}
-
 ss_status ss_get(ss_manager *mgr, int64_t id, json_t **state, ss_snapshot *meta)
 {
 	ss_snapshot row;
-	ss_status st = get_meta(mgr, id, &row);
+	ss_status st = mgr_get_meta(mgr, id, &row);
 	if (st != SS_OK)
 		return st;
 	if (state) {
@@ -223,7 +188,7 @@ typedef ss_status (*edit_fn)(ss_store *st, int64_t id, const void *arg);
 static ss_status edit(ss_manager *mgr, int64_t id, edit_fn fn, const void *arg)
 {
 	ss_snapshot row;
-	ss_status st = get_meta(mgr, id, &row);
+	ss_status st = mgr_get_meta(mgr, id, &row);
 	if (st != SS_OK)
 		return st;
 	st = fn(mgr->store, id, arg);
@@ -260,7 +225,7 @@ static ss_status do_pin(ss_store *st, int64_t id, const void *arg)
 static ss_status has_tag(ss_manager *mgr, int64_t id, const char *tag, bool *has, size_t *n_tags)
 {
 	ss_snapshot row;
-	ss_status st = get_meta(mgr, id, &row);
+	ss_status st = mgr_get_meta(mgr, id, &row);
 	if (st != SS_OK)
 		return st;
 	*has = false;
@@ -324,20 +289,26 @@ ss_status ss_pin(ss_manager *mgr, int64_t id, bool pinned)
 ss_status ss_delete(ss_manager *mgr, int64_t id)
 {
 	ss_snapshot row;
-	ss_status st = get_meta(mgr, id, &row);
+	ss_status st = mgr_get_meta(mgr, id, &row);
 	if (st != SS_OK)
 		return st;
+	/* Deltas stored against this snapshot are re-based first, in the same
+	 * transaction: no delete ever leaves another snapshot unreadable. */
 	st = ss_store_begin(mgr->store);
-	if (st == SS_OK)
-		st = ss_store_snapshot_delete(mgr->store, id);
-	if (st == SS_OK)
-		st = ss_store_commit(mgr->store);
-	if (st != SS_OK) {
+	if (st != SS_OK)
 		mgr_store_fail(mgr, st);
+	if (st == SS_OK)
+		st = delta_rebase_dependents(mgr, &row);
+	if (st == SS_OK && (st = ss_store_snapshot_delete(mgr->store, id)) != SS_OK)
+		mgr_store_fail(mgr, st);
+	if (st == SS_OK && (st = ss_store_commit(mgr->store)) != SS_OK)
+		mgr_store_fail(mgr, st);
+	if (st != SS_OK) {
 		ss_store_rollback(mgr->store);
 		ss_snapshot_clear(&row);
 		return mgr_emit_error(mgr, st);
 	}
+	delta_forget(mgr, id);
 	if (mgr->cache)
 		ss_cache_remove(mgr->cache, id);
 	mgr_emit(mgr, SS_EVENT_SNAPSHOT_DELETED, id, row.session);
