@@ -54,6 +54,34 @@ const cli_command cli_commands[] = {
 	  "                or a JSON Pointer /agents/3/status\n"
 	  "  --meta        the metadata instead of the state (--json: as a JSON object)\n"
 	  "  --compact     one line instead of indented JSON\n" },
+	{ "diff", cmd_diff, CLI_STORE_READ,
+	  "ID1 ID2 [--format text|patch|merge] [--ignore PATH]... [--array-key PATH=FIELD]...\n"
+	  "              [--json] [--compact] [--full] [--exit-code]",
+	  "what changed between two snapshots (text, JSON Patch or Merge Patch)",
+	  "  --format F        text (default): one line per change, then a summary;\n"
+	  "                    patch: RFC 6902 JSON Patch; merge: RFC 7396 JSON Merge Patch\n"
+	  "  --ignore PATH     leave the values at PATH out (repeatable; * matches any one\n"
+	  "                    key or index: /agents/*/heartbeat)\n"
+	  "  --array-key P=F   match the elements of the arrays at P by their field F\n"
+	  "                    (repeatable; id, key and name are tried by default)\n"
+	  "  --json            (text) the changes as JSON objects: op, path, pointer, old,\n"
+	  "                    new, from; with the counts\n"
+	  "  --compact         (--json, patch, merge) one line instead of indented JSON\n"
+	  "  --full            (text) print long values whole instead of shortened\n"
+	  "  --exit-code       exit 1 when the snapshots differ, 0 when they do not\n"
+	  "Text: '+ PATH: NEW' added, '- PATH: OLD' removed, '~ PATH: OLD -> NEW' changed,\n"
+	  "'> PATH (from OLD_PATH)' moved.  The change list also applies the ignore rules\n"
+	  "and array keys of ID1's session ('snapscope session'); a patch is exact (applied\n"
+	  "to ID1 it gives ID2) unless --ignore leaves paths out.  The ids may belong to\n"
+	  "different sessions.  Without --exit-code the status is 0 whether or not the\n"
+	  "snapshots differ, as for 'git diff'.\n" },
+	{ "history", cmd_history, CLI_STORE_READ, "SESSION PATH [--json] [--limit N] [--full]",
+	  "every change of the value at PATH over a session's snapshots",
+	  "  --json      a JSON array of {id, seq, created_at, kind, old, new}; kind is\n"
+	  "              appeared (no old), changed or disappeared (no new)\n"
+	  "  --limit N   only the N most recent changes\n"
+	  "  --full      print long values whole instead of shortened\n"
+	  "PATH: .agents[3].status, .[\"odd key\"], or a JSON Pointer /agents/3/status.\n" },
 	{ "tag", cmd_tag, CLI_STORE_WRITE, "ID TAG...", "add tags to a snapshot", NULL },
 	{ "untag", cmd_untag, CLI_STORE_WRITE, "ID TAG...", "remove tags from a snapshot", NULL },
 	{ "describe", cmd_describe, CLI_STORE_WRITE, "ID TEXT",
@@ -67,6 +95,26 @@ const cli_command cli_commands[] = {
 	{ "sessions", cmd_sessions, CLI_STORE_READ, "[--json]",
 	  "list sessions: snapshot count, first and last time, stored size",
 	  "  --json   a JSON array of objects, for scripts\n" },
+	{ "session", cmd_session, CLI_STORE_WRITE,
+	  "NAME [--every D] [--max-age D] [--max-count N] [--keep-hourly N] [--keep-daily N]\n"
+	  "              [--ignore PATH]... [--no-ignore] [--array-key PATH=FIELD]...\n"
+	  "              [--keyframe-every K] [--json]",
+	  "show a session's configuration, or change it",
+	  "  --every D            capture interval of 'watch' (250ms, 5s, 10m, 24h, 7d)\n"
+	  "  --max-age D          cleanup deletes snapshots older than D\n"
+	  "  --max-count N        cleanup keeps at most N snapshots\n"
+	  "  --keep-hourly N      cleanup keeps one snapshot an hour for the last N hours\n"
+	  "  --keep-daily N       cleanup keeps one snapshot a day for the last N days\n"
+	  "  --ignore PATH        add an ignore rule: diffs and \"unchanged\" detection leave\n"
+	  "                       PATH out (repeatable; * matches any one key or index)\n"
+	  "  --no-ignore          remove every ignore rule (before adding any given)\n"
+	  "  --array-key P=F      match the elements of the arrays at P by their field F\n"
+	  "                       (replaces the key for P)\n"
+	  "  --keyframe-every K   store every K-th snapshot whole\n"
+	  "  --json               a JSON object, for scripts\n"
+	  "Without options: show.  With options: change the configuration (creating the\n"
+	  "session when missing) and show the result.  0 clears a setting (the default\n"
+	  "applies again).\n" },
 	{ "stats", cmd_stats, CLI_STORE_READ, "[SESSION] [--json]",
 	  "totals: snapshots, keyframes and deltas, sizes, compression, timing",
 	  "  --json   a JSON object with exact integers, for scripts\n" },
