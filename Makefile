@@ -50,7 +50,7 @@ endif
 # $(call objs,VARIANT-DIR,SOURCES)
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all run check asan unit unit-asan e2e check-layers deps install uninstall clean demo-store help
+.PHONY: all run check check-real asan unit unit-asan e2e check-layers deps install uninstall clean demo-store help
 
 all: $(BUILD)/snapscope $(BUILD)/libsnapscope.a
 
@@ -131,8 +131,10 @@ run: deps
 
 # ---- tests -------------------------------------------------------------------
 
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 check: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/check_snapscope \
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(BUILD)/check_snapscope \
 		$(BUILD)/asan/snapscope $(BUILD)/asan/check_snapscope
 	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory unit
@@ -155,6 +157,12 @@ unit-asan: $(BUILD)/asan/check_snapscope $(BUILD)/asan/snapscope
 e2e: $(BUILD)/snapscope
 	@echo "== terminal tests (tmux)"
 	SNAPSCOPE_BIN=$(CURDIR)/$(BUILD)/snapscope tests/e2e/run.sh
+
+# The real git-scraped histories of ../shared/data (when present) through
+# `capture`, one process per version, read back and checked against Python's
+# canonical checksums; not part of `check` because the data may be absent.
+check-real: $(BUILD)/snapscope
+	SNAPSCOPE_BIN=$(CURDIR)/$(BUILD)/snapscope tests/real/roundtrip.sh
 
 # store/ and model/ never see ncurses; tui/ never sees SQLite or the store API.
 check-layers:
