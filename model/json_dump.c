@@ -19,6 +19,7 @@
 #include "ss_hash.h"
 #include "utf8.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,55 @@ static size_t shortest_digits(double x, char *out, int *exp10)
 }
 
 /*
+ * Decimal digits of an integer into buf (at least 21 bytes); returns the
+ * length.  printf's machinery is most of the cost of serialising a state of
+ * counters, and this is the one conversion that needs none of it.
+ */
+static size_t format_integer(json_int_t value, char *buf)
+{
+	char tmp[24];
+	size_t n = 0, o = 0;
+	/* Work in unsigned so that the most negative value negates safely. */
+	unsigned long long u = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (value < 0)
+		buf[o++] = '-';
+	while (n)
+		buf[o++] = tmp[--n];
+	return o;
+}
+
+/*
+ * The fast path of shortest_digits(): most reals in real states came from
+ * decimal text of at most 15 significant digits (coordinates, prices,
+ * ratios).  Rounding x to 15 digits then gives exactly those digits padded
+ * with zeros, because x lies within half an ulp (2^-53 relative) of them
+ * while the 15-digit grid's half-step is at least 5e-16 relative; and when
+ * that rounding reads back as x, no shorter digits can (they would have
+ * shown up padded), and the result is the correctly rounded, i.e. closest,
+ * candidate of its length: Python repr()'s choice.  One printf and one
+ * strtod, instead of the search.  Returns 0 when x needs 16 or 17 digits.
+ */
+static size_t shortest_digits_15(double x, char *out, int *exp10)
+{
+	/* Subnormals have fewer than 53 bits: half an ulp can exceed the
+	 * half-step, and the argument above does not hold. */
+	if (x < DBL_MIN)
+		return 0;
+	char text[48];
+	snprintf(text, sizeof text, "%.14e", x);
+	size_t n = split_sci(text, out, exp10);
+	if (n != 15 || read_back(out, n, *exp10) != x)
+		return 0;
+	while (n > 1 && out[n - 1] == '0')
+		n--;
+	return n;
+}
+
+/*
  * A real as Python's repr() writes it: shortest round-trip digits; fixed
  * notation when the decimal point falls in (-4, 16] digits from the first
  * digit ("0.0001", "1000000000000000.0", always with a fraction), else
@@ -297,7 +347,9 @@ static void format_real(double x, char *buf, size_t size)
 		return;
 	}
 
-	size_t n = shortest_digits(fabs(x), d, &e);
+	size_t n = shortest_digits_15(fabs(x), d, &e);
+	if (n == 0)
+		n = shortest_digits(fabs(x), d, &e);
 	int point = e + 1;          /* digits before the decimal point */
 	size_t o = 0;
 
@@ -484,8 +536,7 @@ static bool write_value(struct walk *w, const json_t *v)
 		out_str(w->o, "false");
 		return true;
 	case JSON_INTEGER:
-		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		out_str(w->o, num);
+		out_put(w->o, num, format_integer(json_integer_value(v), num));
 		return true;
 	case JSON_REAL:
 		format_real(json_real_value(v), num, sizeof num);
