@@ -197,3 +197,4 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+include tests/bench/bench.mk
