@@ -627,3 +627,59 @@ int cli_main(int argc, char **argv)
 	}
 	return rc;
 }
+
+/* ---- shared by diff, history and session ------------------------------- */
+
+int cli_parse_array_key(cli_ctx *ctx, char *arg, ss_array_key *out)
+{
+	char *eq = strrchr(arg, '=');
+	if (!eq || eq == arg || !eq[1])
+		return cli_usage(ctx, "--array-key takes PATH=FIELD (e.g. .agents=name), not '%s'", arg);
+	*eq = '\0';
+	out->path = arg;
+	out->field = eq + 1;
+	return SS_EXIT_OK;
+}
+
+int cli_check_rules(cli_ctx *ctx, const char *const *ignore, size_t n_ignore,
+                    const ss_array_key *keys, size_t n_keys)
+{
+	char err[512];
+	ss_path p = { 0 };
+	for (size_t i = 0; i < n_ignore + n_keys; i++) {
+		const char *text = i < n_ignore ? ignore[i] : keys[i - n_ignore].path;
+		ss_status st = ss_path_pattern_parse(text, &p, err, sizeof err);
+		ss_path_clear(&p);
+		if (st == SS_USAGE)
+			return cli_usage(ctx, "%s", err);
+		if (st != SS_OK)
+			return cli_fail(ctx, st, "%s", err);
+	}
+	return SS_EXIT_OK;
+}
+
+bool cli_put_value(FILE *f, const json_t *v, bool full)
+{
+	if (!v) {
+		fputs("(absent)", f);
+		return true;
+	}
+	size_t len;
+	char *s = ss_json_dump(v, SS_DUMP_SAFE, &len);
+	if (!s)
+		return false;
+	if (full || len <= CLI_VALUE_MAX) {
+		fwrite(s, 1, len, f);
+	} else {
+		/* Back up to the start of a UTF-8 sequence: never half a character. */
+		size_t cut = CLI_VALUE_CUT;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+			cut--;
+		char size[32];
+		cli_format_size((int64_t)len, size, sizeof size);
+		fwrite(s, 1, cut, f);
+		fprintf(f, "... (%s)", size);
+	}
+	free(s);
+	return true;
+}

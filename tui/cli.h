@@ -123,6 +123,23 @@ int cli_check_session(cli_ctx *ctx, const char *name);
 /* "512 B", "1.5 KiB", "12.3 MiB", "2.0 GiB". */
 void cli_format_size(int64_t bytes, char *buf, size_t size);
 
+/* Split "PATH=FIELD" (an --array-key argument) at its last '=' (a quoted
+ * key in PATH may hold one; a field name rarely does); modifies arg.  A
+ * usage error (exit 2) when either side is empty. */
+int cli_parse_array_key(cli_ctx *ctx, char *arg, ss_array_key *out);
+
+/* Check ignore patterns and array-key paths before the store is opened, so
+ * a typo is a usage error and never a failure half-way. */
+int cli_check_rules(cli_ctx *ctx, const char *const *ignore, size_t n_ignore,
+                    const ss_array_key *keys, size_t n_keys);
+
+/* Print a value as compact terminal-safe JSON (SS_DUMP_SAFE), cut past
+ * CLI_VALUE_MAX bytes to CLI_VALUE_CUT with its full size noted unless
+ * `full`; NULL (no value) as "(absent)".  False when out of memory. */
+#define CLI_VALUE_MAX 100
+#define CLI_VALUE_CUT 72
+bool cli_put_value(FILE *f, const json_t *v, bool full);
+
 const char *cli_origin_name(ss_origin origin);
 const char *cli_kind_name(ss_kind kind);
 

@@ -28,11 +28,6 @@ enum { OPT_FORMAT = 1, OPT_IGNORE, OPT_ARRAY_KEY, OPT_JSON, OPT_COMPACT, OPT_FUL
 
 typedef enum diff_format { FORMAT_TEXT, FORMAT_PATCH, FORMAT_MERGE } diff_format;
 
-/* A value longer than VALUE_MAX bytes of compact JSON is cut to VALUE_CUT
- * bytes and its full size noted: a change list is read line by line, and a
- * 20 MB array printed whole on one line helps nobody (--full prints it). */
-#define VALUE_MAX 100
-#define VALUE_CUT 72
 
 #define GREEN "\033[32m"
 #define RED "\033[31m"
@@ -51,45 +46,6 @@ struct diff_args {
 };
 
 /* ---- arguments ------------------------------------------------------------ */
-
-/* Split "PATH=FIELD" at its last '=' (a quoted key in PATH may hold one; a
- * field name rarely does).  Modifies arg. */
-static int split_array_key(cli_ctx *ctx, char *arg, ss_array_key *out)
-{
-	char *eq = strrchr(arg, '=');
-	if (!eq || eq == arg || !eq[1])
-		return cli_usage(ctx, "--array-key takes PATH=FIELD (e.g. .agents=name), not '%s'", arg);
-	*eq = '\0';
-	out->path = arg;
-	out->field = eq + 1;
-	return SS_EXIT_OK;
-}
-
-/*
- * Check the patterns before the store is opened, so that a typo is a usage
- * error (exit 2) and not a failure half-way.  The pattern syntax (`*` per
- * segment) belongs to the diff engine, so the engine itself judges it: a
- * diff of two empty objects under the rules does nothing but check them.
- */
-static int check_rules(cli_ctx *ctx, const struct diff_args *da)
-{
-	if (da->n_ignore == 0 && da->n_keys == 0)
-		return SS_EXIT_OK;
-	json_t *x = json_object(), *y = json_object();
-	ss_diff_opts o = { .ignore = da->ignore, .n_ignore = da->n_ignore,
-	                   .array_keys = da->keys, .n_array_keys = da->n_keys };
-	ss_diff d = { 0 };
-	char err[512] = "";
-	ss_status st = x && y ? ss_diff_compute(x, y, &o, &d, err, sizeof err) : SS_NOMEM;
-	ss_diff_clear(&d);
-	json_decref(x);
-	json_decref(y);
-	if (st == SS_USAGE)
-		return cli_usage(ctx, "%s", *err ? err : "bad --ignore or --array-key pattern");
-	if (st != SS_OK)
-		return cli_fail(ctx, st, "%s", *err ? err : ss_status_str(st));
-	return SS_EXIT_OK;
-}
 
 /* SS_EXIT_OK to go on, CLI_OPT_EXIT to end with ctx->exit_code (--help:
  * 0), or an exit code after a message. */
@@ -124,7 +80,7 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv, struct diff_args *da)
 			da->ignore[da->n_ignore++] = optarg;
 			break;
 		case OPT_ARRAY_KEY:
-			if ((rc = split_array_key(ctx, optarg, &da->keys[da->n_keys])) != SS_EXIT_OK)
+			if ((rc = cli_parse_array_key(ctx, optarg, &da->keys[da->n_keys])) != SS_EXIT_OK)
 				return rc;
 			da->n_keys++;
 			break;
@@ -153,35 +109,10 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv, struct diff_args *da)
 	if (da->format == FORMAT_MERGE && (da->n_ignore || da->n_keys))
 		return cli_usage(ctx, "--ignore and --array-key do not go with --format merge (a merge "
 		                      "patch is made from the whole states and replaces arrays whole)");
-	return check_rules(ctx, da);
+	return cli_check_rules(ctx, da->ignore, da->n_ignore, da->keys, da->n_keys);
 }
 
 /* ---- text ------------------------------------------------------------------ */
-
-/* Print a value as compact JSON, terminal-safe (SS_DUMP_SAFE escapes control,
- * C1 and bidi characters inside strings and keys), shortened as VALUE_MAX
- * says.  False when out of memory. */
-static bool put_value(FILE *f, const json_t *v, bool full)
-{
-	size_t len;
-	char *s = ss_json_dump(v, SS_DUMP_SAFE, &len);
-	if (!s)
-		return false;
-	if (full || len <= VALUE_MAX) {
-		fwrite(s, 1, len, f);
-	} else {
-		/* Back up to the start of a UTF-8 sequence: never half a character. */
-		size_t cut = VALUE_CUT;
-		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-			cut--;
-		char size[32];
-		cli_format_size((int64_t)len, size, sizeof size);
-		fwrite(s, 1, cut, f);
-		fprintf(f, "... (%s)", size);
-	}
-	free(s);
-	return true;
-}
 
 /* A path jq-style, escaped for the terminal: the jq form escapes only what
  * JSON does, and a key may hold DEL, C1 or bidi controls.  False when out of
@@ -216,17 +147,17 @@ static bool put_change(FILE *f, const ss_change *c, bool color, bool full)
 	switch (c->kind) {
 	case SS_CHANGE_ADDED:
 		fputs(": ", f);
-		ok = ok && put_value(f, c->new_value, full);
+		ok = ok && cli_put_value(f, c->new_value, full);
 		break;
 	case SS_CHANGE_REMOVED:
 		fputs(": ", f);
-		ok = ok && put_value(f, c->old_value, full);
+		ok = ok && cli_put_value(f, c->old_value, full);
 		break;
 	case SS_CHANGE_CHANGED:
 		fputs(": ", f);
-		ok = ok && put_value(f, c->old_value, full);
+		ok = ok && cli_put_value(f, c->old_value, full);
 		fputs(" -> ", f);
-		ok = ok && put_value(f, c->new_value, full);
+		ok = ok && cli_put_value(f, c->new_value, full);
 		break;
 	case SS_CHANGE_MOVED:
 		fputs(" (from ", f);

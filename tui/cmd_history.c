@@ -21,11 +21,6 @@
 
 enum { OPT_JSON = 1, OPT_LIMIT, OPT_FULL };
 
-/* As in `diff`: a value longer than VALUE_MAX bytes of compact JSON is cut
- * to VALUE_CUT bytes with its full size noted, unless --full. */
-#define VALUE_MAX 100
-#define VALUE_CUT 72
-
 /* A change kept for --limit: the entry with its own copies of the values. */
 struct kept {
 	ss_history_entry e;
@@ -51,34 +46,6 @@ static const char *kind_name(ss_change_kind kind)
 	case SS_CHANGE_REMOVED: return "disappeared";
 	default: return "changed";
 	}
-}
-
-/* Print a value as compact terminal-safe JSON, shortened unless `full`;
- * NULL (no value) as "(absent)".  False when out of memory. */
-static bool put_value(FILE *f, const json_t *v, bool full)
-{
-	if (!v) {
-		fputs("(absent)", f);
-		return true;
-	}
-	size_t len;
-	char *s = ss_json_dump(v, SS_DUMP_SAFE, &len);
-	if (!s)
-		return false;
-	if (full || len <= VALUE_MAX) {
-		fwrite(s, 1, len, f);
-	} else {
-		/* Back up to the start of a UTF-8 sequence: never half a character. */
-		size_t cut = VALUE_CUT;
-		while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-			cut--;
-		char size[32];
-		cli_format_size((int64_t)len, size, sizeof size);
-		fwrite(s, 1, cut, f);
-		fprintf(f, "... (%s)", size);
-	}
-	free(s);
-	return true;
 }
 
 /* {"id", "seq", "created_at", "created_at_ms", "kind", "old", "new"}: "old"
@@ -116,9 +83,9 @@ static bool print_entry(struct hist_out *ho, const ss_history_entry *e)
 	char when[40];
 	ss_time_format_local(e->created_at, when, sizeof when);
 	printf("%s  seq %" PRId64 "  #%" PRId64 "  ", when, e->seq, e->snapshot_id);
-	bool ok = put_value(stdout, e->kind == SS_CHANGE_ADDED ? NULL : e->old_value, ho->full);
+	bool ok = cli_put_value(stdout, e->kind == SS_CHANGE_ADDED ? NULL : e->old_value, ho->full);
 	fputs(" -> ", stdout);
-	ok = ok && put_value(stdout, e->kind == SS_CHANGE_REMOVED ? NULL : e->new_value, ho->full);
+	ok = ok && cli_put_value(stdout, e->kind == SS_CHANGE_REMOVED ? NULL : e->new_value, ho->full);
 	putchar('\n');
 	return ok;
 }

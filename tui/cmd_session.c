@@ -57,44 +57,6 @@ static int parse_duration(cli_ctx *ctx, const char *opt, const char *text, int64
 	return SS_EXIT_OK;
 }
 
-/* Split "PATH=FIELD" at its last '=' (a quoted key in PATH may hold one; a
- * field name rarely does).  Modifies arg. */
-static int split_array_key(cli_ctx *ctx, char *arg, ss_array_key *out)
-{
-	char *eq = strrchr(arg, '=');
-	if (!eq || eq == arg || !eq[1])
-		return cli_usage(ctx, "--array-key takes PATH=FIELD (e.g. .agents=name), not '%s'", arg);
-	*eq = '\0';
-	out->path = arg;
-	out->field = eq + 1;
-	return SS_EXIT_OK;
-}
-
-/*
- * Check the patterns before the store is opened.  The pattern syntax (`*`
- * per segment) belongs to the diff engine, so the engine judges it: a diff
- * of two empty objects under the rules does nothing but check them.
- */
-static int check_rules(cli_ctx *ctx, const struct session_edit *ed)
-{
-	if (ed->n_ignore == 0 && ed->n_keys == 0)
-		return SS_EXIT_OK;
-	json_t *x = json_object(), *y = json_object();
-	ss_diff_opts o = { .ignore = ed->ignore, .n_ignore = ed->n_ignore,
-	                   .array_keys = ed->keys, .n_array_keys = ed->n_keys };
-	ss_diff d = { 0 };
-	char err[512] = "";
-	ss_status st = x && y ? ss_diff_compute(x, y, &o, &d, err, sizeof err) : SS_NOMEM;
-	ss_diff_clear(&d);
-	json_decref(x);
-	json_decref(y);
-	if (st == SS_USAGE)
-		return cli_usage(ctx, "%s", *err ? err : "bad --ignore or --array-key pattern");
-	if (st != SS_OK)
-		return cli_fail(ctx, st, "%s", *err ? err : ss_status_str(st));
-	return SS_EXIT_OK;
-}
-
 /* SS_EXIT_OK to go on, CLI_OPT_EXIT to end with ctx->exit_code (--help:
  * 0), or an exit code after a message. */
 static int parse_args(cli_ctx *ctx, int argc, char **argv, struct session_edit *ed, bool *json)
@@ -150,7 +112,7 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv, struct session_edit *
 			break;
 		case OPT_NO_IGNORE: ed->no_ignore = true; break;
 		case OPT_ARRAY_KEY:
-			if ((rc = split_array_key(ctx, optarg, &ed->keys[ed->n_keys])) == SS_EXIT_OK)
+			if ((rc = cli_parse_array_key(ctx, optarg, &ed->keys[ed->n_keys])) == SS_EXIT_OK)
 				ed->n_keys++;
 			break;
 		case OPT_JSON: *json = true; break;
@@ -164,7 +126,7 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv, struct session_edit *
 		return cli_usage(ctx, argc - optind < 1 ? "missing NAME" : "give one session NAME");
 	if ((rc = cli_check_session(ctx, argv[optind])) != SS_EXIT_OK)
 		return rc;
-	return check_rules(ctx, ed);
+	return cli_check_rules(ctx, ed->ignore, ed->n_ignore, ed->keys, ed->n_keys);
 }
 
 /* ---- editing ---------------------------------------------------------------- */
