@@ -9,6 +9,8 @@
  */
 #include "draw.h"
 
+#include "theme.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,47 +22,135 @@ static const char *const role_names[DRAW_ROLE_COUNT] = {
 #undef DRAW_ROLE_NAME_
 };
 
-/* Until draw_colors_init() runs (and in the unit tests) roles are mono. */
+/* The compiled-in palette, one row per role (DRAW_ROLE_LIST). */
+static const struct {
+	struct draw_style style;
+	attr_t mono;
+} builtin[DRAW_ROLE_COUNT] = {
+#define DRAW_ROLE_ROW_(name, theme, f, b, a, m) \
+	[DRAW_##name] = { { (short)(f), (short)(b), (attr_t)(a) }, (attr_t)(m) },
+	DRAW_ROLE_LIST(DRAW_ROLE_ROW_)
+#undef DRAW_ROLE_ROW_
+};
+
+/* Until a palette is installed (and in the unit tests) roles are mono. */
 static attr_t role_attrs[DRAW_ROLE_COUNT] = {
 #define DRAW_ROLE_MONO_(name, theme, fg, bg, attr, mono) [DRAW_##name] = (mono),
 	DRAW_ROLE_LIST(DRAW_ROLE_MONO_)
 #undef DRAW_ROLE_MONO_
 };
 
-bool draw_colors_init(void)
+struct draw_style draw_builtin_style(enum draw_role role)
 {
-	static const struct {
-		short fg, bg;
-		attr_t attr, mono;
-	} table[DRAW_ROLE_COUNT] = {
-#define DRAW_ROLE_ROW_(name, theme, f, b, a, m) [DRAW_##name] = { (short)(f), (short)(b), (a), (m) },
-		DRAW_ROLE_LIST(DRAW_ROLE_ROW_)
-#undef DRAW_ROLE_ROW_
-	};
-	const char *no_color = getenv("NO_COLOR");
-	bool color = !(no_color && *no_color) && has_colors() && start_color() == OK
-	             && COLOR_PAIRS > DRAW_ROLE_COUNT;
-	/* Without default-colour support, -1 is not a colour: fall back to
-	 * white on black, what such terminals show by default anyway. */
-	bool defaults = color && use_default_colors() == OK;
+	if ((int)role < 0 || role >= DRAW_ROLE_COUNT)
+		return (struct draw_style){ -1, -1, A_NORMAL };
+	return builtin[role].style;
+}
+
+attr_t draw_builtin_mono(enum draw_role role)
+{
+	if ((int)role < 0 || role >= DRAW_ROLE_COUNT)
+		return A_NORMAL;
+	return builtin[role].mono;
+}
+
+/* no-color.org: set and not empty means no colour, whatever its value. */
+static bool no_color(void)
+{
+	const char *v = getenv("NO_COLOR");
+	return v && *v;
+}
+
+bool draw_color_start(int *ncolors, bool *defaults)
+{
+	*ncolors = 0;
+	*defaults = false;
+	/* start_color() and use_default_colors() are safe to repeat on a
+	 * screen: ncurses does the work once per screen. */
+	if (no_color() || !has_colors() || start_color() != OK)
+		return false;
+	/* Fewer than 8 colours cannot show the basic palette a theme maps
+	 * to; one pair besides pair 0 is the least a palette needs. */
+	if (COLORS < 8 || COLOR_PAIRS < 2)
+		return false;
+	*ncolors = COLORS > 256 ? 256 : COLORS;
+	*defaults = use_default_colors() == OK;
+	return true;
+}
+
+static bool palette_colored;
+
+void draw_palette_mono(void)
+{
+	for (int i = 0; i < DRAW_ROLE_COUNT; i++)
+		role_attrs[i] = builtin[i].mono;
+	palette_colored = false;
+}
+
+bool draw_palette_colored(void)
+{
+	return palette_colored;
+}
+
+static int pair_init(int pair, int fg, int bg)
+{
+#if defined(NCURSES_EXT_COLORS) && NCURSES_VERSION_MAJOR >= 6
+	/* The int interface: no narrowing to short on the way in. */
+	return init_extended_pair(pair, fg, bg);
+#else
+	return init_pair((short)pair, (short)fg, (short)bg);
+#endif
+}
+
+bool draw_palette_set(const struct draw_style styles[DRAW_ROLE_COUNT])
+{
+	if (no_color() || COLOR_PAIRS < 2) {
+		draw_palette_mono();
+		return false;
+	}
+	/* Roles share a pair when they share colours, so a palette needs
+	 * as many pairs as it has distinct (fg, bg), not one per role; the
+	 * pair number also has to fit the 8 bits COLOR_PAIR() keeps in an
+	 * attr_t. */
+	int max_pair = COLOR_PAIRS - 1 < 255 ? COLOR_PAIRS - 1 : 255;
+	struct { short fg, bg; } used[DRAW_ROLE_COUNT];
+	int npairs = 0;
 
 	for (int i = 0; i < DRAW_ROLE_COUNT; i++) {
-		if (!color) {
-			role_attrs[i] = table[i].mono;
+		const struct draw_style *st = &styles[i];
+		attr_t attrs = st->attrs & ~A_COLOR;
+		/* Pair 0 is the terminal's own colours (use_default_colors). */
+		if (st->fg == -1 && st->bg == -1) {
+			role_attrs[i] = attrs;
 			continue;
 		}
-		short fg = table[i].fg, bg = table[i].bg;
-		if (!defaults && fg < 0)
-			fg = COLOR_WHITE;
-		if (!defaults && bg < 0)
-			bg = COLOR_BLACK;
-		short pair = (short)(i + 1);
-		if (init_pair(pair, fg, bg) == OK)
-			role_attrs[i] = table[i].attr | (attr_t)COLOR_PAIR(pair);
-		else
-			role_attrs[i] = table[i].mono;
+		int pair = 0;
+		for (int p = 0; p < npairs; p++) {
+			if (used[p].fg == st->fg && used[p].bg == st->bg) {
+				pair = p + 1;
+				break;
+			}
+		}
+		if (pair == 0 && npairs < max_pair && pair_init(npairs + 1, st->fg, st->bg) == OK) {
+			used[npairs].fg = st->fg;
+			used[npairs].bg = st->bg;
+			pair = ++npairs;
+		}
+		/* Out of pairs, or a colour the terminal refused: the role
+		 * still has a distinct look through its mono attributes. */
+		role_attrs[i] = pair ? attrs | (attr_t)COLOR_PAIR(pair) : builtin[i].mono;
 	}
-	return color;
+	palette_colored = true;
+	return true;
+}
+
+bool draw_colors_init(void)
+{
+	/* The built-in palette has bright colours, which 8-colour terminals
+	 * show as bold: theme.c knows how to fit a palette to a terminal, and
+	 * "default" is compiled in, so this cannot fail. */
+	theme_init("default", NULL, 0);
+	return draw_palette_colored();
 }
 
 attr_t draw_attr(enum draw_role role)

@@ -15,7 +15,8 @@
  *
  * Colours are roles of meaning, never raw pairs: drawing code names a role
  * and draw_attr() gives the attributes the current palette assigns it.  The
- * role names are the ones theme files will use (DESIGN.md, Themes).
+ * role names are the ones theme files use (DESIGN.md, Themes); a theme
+ * (tui/theme.h) is a set of draw_style values handed to draw_palette_set().
  */
 #ifndef DRAW_H
 #define DRAW_H
@@ -29,7 +30,10 @@
 /*
  * X-macro: role, theme name, foreground, background, attributes with colour,
  * attributes without colour (NO_COLOR, monochrome terminals).  -1 is the
- * terminal's default colour.
+ * terminal's default colour, 8-15 the bright colours (bold on terminals
+ * with only 8, see theme_fit()).  This is the compiled-in "default" theme;
+ * themes/default.theme spells out the same values and the mono column is
+ * themes/mono.theme (tests/check_theme.c holds them together).
  */
 #define DRAW_ROLE_LIST(_) \
 	_(DEFAULT,      "default",      -1,            -1,           A_NORMAL, A_NORMAL) \
@@ -48,7 +52,8 @@
 	_(DIFF_ADD,     "diff.add",     COLOR_GREEN,   -1,           A_NORMAL, A_NORMAL) \
 	_(DIFF_CHANGE,  "diff.change",  COLOR_YELLOW,  -1,           A_NORMAL, A_NORMAL) \
 	_(DIFF_REMOVE,  "diff.remove",  COLOR_RED,     -1,           A_NORMAL, A_NORMAL) \
-	_(JSON_KEY,     "json.key",     COLOR_BLUE,    -1,           A_BOLD,   A_BOLD) \
+	_(DIFF_CONTEXT, "diff.context", -1,            -1,           A_NORMAL, A_NORMAL) \
+	_(JSON_KEY,     "json.key",     COLOR_BLUE + 8, -1,          A_BOLD,   A_BOLD) \
 	_(JSON_STRING,  "json.string",  COLOR_GREEN,   -1,           A_NORMAL, A_NORMAL) \
 	_(JSON_NUMBER,  "json.number",  COLOR_CYAN,    -1,           A_NORMAL, A_NORMAL) \
 	_(JSON_BOOL,    "json.bool",    COLOR_MAGENTA, -1,           A_NORMAL, A_NORMAL) \
@@ -63,11 +68,54 @@ enum draw_role {
 };
 
 /*
- * Set up the palette after the screen exists: colour pairs when the
- * terminal has colours and NO_COLOR is unset or empty (no-color.org),
+ * Set up the compiled-in palette after the screen exists: colour pairs when
+ * the terminal has colours and NO_COLOR is unset or empty (no-color.org),
  * attributes only otherwise.  Returns true when colours are in use.
+ * The same as theme_init("default") (tui/theme.h), which does it with any
+ * theme.
  */
 bool draw_colors_init(void);
+
+/*
+ * A role's look: foreground and background (-1 the terminal's default,
+ * otherwise 0-255) and attributes (A_BOLD ...; never a colour pair).
+ */
+struct draw_style {
+	short fg, bg;
+	attr_t attrs;
+};
+
+/* The compiled-in default palette: a role's colours and attributes, and the
+ * attributes it gets without colour. */
+struct draw_style draw_builtin_style(enum draw_role role);
+attr_t draw_builtin_mono(enum draw_role role);
+
+/*
+ * Start colour on the current screen (safe to repeat; ncurses starts it
+ * once per screen).  Returns false when the palette must be attributes only (NO_COLOR set and not
+ * empty, a terminal without colours, fewer than 8 colours or too few
+ * pairs).  Otherwise *ncolors gets COLORS (capped at 256) and *defaults
+ * whether -1, the terminal's own colour, can be used.
+ */
+bool draw_color_start(int *ncolors, bool *defaults);
+
+/*
+ * Install a palette: a colour pair per distinct (fg, bg), the attributes as
+ * given.  The styles must already fit the terminal (tui/theme.c's
+ * theme_fit(): colours below what draw_color_start() reported, -1 only
+ * when it allowed defaults).  Roles beyond the terminal's COLOR_PAIRS, or
+ * whose colours the terminal refuses, keep their mono attributes.  Returns
+ * false (and installs the mono palette) under NO_COLOR or when colour is
+ * not started.  The caller redraws: cells already on screen may keep their
+ * old pairs.
+ */
+bool draw_palette_set(const struct draw_style styles[DRAW_ROLE_COUNT]);
+
+/* Attributes only: the mono column of DRAW_ROLE_LIST. */
+void draw_palette_mono(void);
+
+/* Whether the palette installed last has colours (false before any). */
+bool draw_palette_colored(void);
 
 /* The attributes (colour pair included) of a role in the current palette. */
 attr_t draw_attr(enum draw_role role);
