@@ -1,28 +1,38 @@
 /*
- * statepane.c - the state pane: the selected snapshot's metadata, then its
- * state pretty-printed, scrollable.
+ * statepane.c - the detail pane: the selected snapshot's metadata, then its
+ * state as a folding JSON tree (the model is tui/jtree.c; this file draws
+ * its rows and maps keys to it).
  *
- * The text is built once per selection: metadata lines (data escaped with
- * ss_text_escape) and the state as ss_json_dump(INDENT | SAFE) writes it,
- * so that no string of the state can carry a control character to the
- * terminal.  Lines are kept as offsets into that one buffer; drawing colours
- * a JSON line by the kind of each token.  A snapshot whose checksum fails
- * shows "damaged: ..." and never its state.  The folding tree of a later
- * issue replaces the JSON text, not the pane's shape.
+ * The metadata is a few lines built once per selection, every piece of data
+ * escaped with ss_text_escape.  The tree never turns the state into text as
+ * a whole: each frame draws only the rows on screen, each scalar dumped on
+ * its own with SS_DUMP_SAFE (so control, bidi and escape characters show as
+ * \uXXXX), long strings dumped from a prefix only, everything cut to the
+ * width with an ellipsis by draw.h.  A snapshot whose checksum fails shows
+ * "damaged: ..." and never its state; a failed read shows the error.
+ *
+ * The fold state, the focus and the search live in the tree across
+ * selections, so stepping through the timeline keeps the same view of each
+ * state.  When the pane is short the metadata gives way to the tree.
  */
-#include "pane.h"
+#include "statepane.h"
+
+#include "jtree.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+
+#define TREE_MIN_ROWS 3         /* fewer rows for the tree: hide the metadata */
+#define ROWS_MAX 512            /* rows drawn at most (taller terminals are rare) */
 
 enum line_kind {
 	LINE_META,
 	LINE_TAGS,
 	LINE_ERROR,
-	LINE_JSON,
 };
 
 struct line {
@@ -30,15 +40,23 @@ struct line {
 	enum line_kind kind;
 };
 
+enum ask { ASK_SEARCH = 1 };
+
 struct statepane {
 	int64_t id;                 /* the snapshot shown; 0: none */
-	char *text;                 /* every line, back to back */
+	char *text;                 /* the metadata lines, back to back */
 	size_t text_len, text_cap;
 	struct line *lines;
 	size_t n_lines, lines_cap;
-	size_t top;                 /* first line on screen */
-	bool nomem;                 /* building ran out of memory */
+	bool nomem;                 /* building the metadata ran out of memory */
+
+	struct jtree *tree;         /* created on first use, kept for the pane's life */
+	bool has_state;             /* the tree shows the selected snapshot's state */
+	size_t meta_shown;          /* metadata lines on screen (layout) */
+	char *status;               /* the focus's path, escaped; NULL: none */
 };
+
+/* ---- metadata ------------------------------------------------------------- */
 
 static void clear_text(struct statepane *s)
 {
@@ -68,7 +86,7 @@ static void add_line(struct statepane *s, enum line_kind kind, const char *txt, 
 		s->text_cap = cap;
 	}
 	if (s->n_lines == s->lines_cap) {
-		size_t cap = s->lines_cap ? s->lines_cap * 2 : 64;
+		size_t cap = s->lines_cap ? s->lines_cap * 2 : 16;
 		struct line *l = realloc(s->lines, cap * sizeof *l);
 		if (!l) {
 			s->nomem = true;
@@ -77,7 +95,8 @@ static void add_line(struct statepane *s, enum line_kind kind, const char *txt, 
 		s->lines = l;
 		s->lines_cap = cap;
 	}
-	memcpy(s->text + s->text_len, txt, len);
+	if (len)
+		memcpy(s->text + s->text_len, txt, len);
 	s->lines[s->n_lines++] = (struct line){ s->text_len, len, kind };
 	s->text_len += len;
 }
@@ -183,109 +202,291 @@ static void add_meta(struct statepane *s, const ss_snapshot *row)
 	}
 	if (row->description && *row->description)
 		add_data(s, LINE_META, "description: ", row->description);
-	add_line(s, LINE_META, "", 0);
 }
 
-/* Split the dump into lines (its strings hold no raw newline). */
-static void add_json(struct statepane *s, const char *dump, size_t len)
+/* ---- layout and status ---------------------------------------------------- */
+
+/* Decide how many metadata lines show and give the tree the rest.  The
+ * blank line between them counts as metadata. */
+static void relayout(struct pane *p)
 {
-	size_t start = 0;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || dump[i] == '\n') {
-			if (i > start || i < len)
-				add_line(s, LINE_JSON, dump + start, i - start);
-			start = i + 1;
-		}
+	struct statepane *s = p->priv;
+	size_t h = p->h > 0 ? (size_t)p->h : 0;
+	size_t meta = s->n_lines + (s->has_state && s->n_lines ? 1 : 0);
+	if (s->has_state && h < meta + TREE_MIN_ROWS)
+		meta = 0;
+	s->meta_shown = meta < h ? meta : h;
+	if (s->tree)
+		jtree_set_height(s->tree, h > s->meta_shown ? h - s->meta_shown : 1);
+}
+
+/* The status line shows statepane_status() while the pane has the focus
+ * (browse.c draw_status): recomputed after every change of the focus, not
+ * on every frame. */
+static void update_status(struct pane *p)
+{
+	struct statepane *s = p->priv;
+	free(s->status);
+	s->status = NULL;
+	ss_path path = { 0 };
+	if (!s->has_state || !jtree_focus_path(s->tree, &path))
+		return;
+	char *jq = ss_path_format_jq(&path);
+	ss_path_clear(&path);
+	if (!jq)
+		return;
+	/* jq form escapes odd keys JSON's way, which leaves bidi and C1
+	 * controls alone: escape for the screen as well. */
+	s->status = ss_text_escape(jq, strlen(jq));
+	free(jq);
+}
+
+const char *statepane_status(struct pane *p)
+{
+	struct statepane *s = p->priv;
+	return s && s->has_state ? s->status : NULL;
+}
+
+bool statepane_focused_path(struct pane *p, ss_path *out)
+{
+	struct statepane *s = p->priv;
+	if (!s || !s->has_state) {
+		ss_path_clear(out);
+		return false;
 	}
+	return jtree_focus_path(s->tree, out);
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+static bool ensure_tree(struct statepane *s)
+{
+	if (!s->tree)
+		s->tree = jtree_new();
+	return s->tree != NULL;
 }
 
 static void load(struct pane *p, const ss_snapshot *row)
 {
 	struct statepane *s = p->priv;
 	clear_text(s);
+	s->has_state = false;
 	s->id = row ? row->id : 0;
-	if (!row)
-		return;
-
-	add_meta(s, row);
-	json_t *state = NULL;
-	ss_status st = ss_get(p->br->mgr, row->id, &state, NULL);
-	if (st == SS_OK) {
-		size_t len = 0;
-		char *dump = ss_json_dump(state, SS_DUMP_INDENT | SS_DUMP_SAFE, &len);
-		json_decref(state);
-		if (!dump) {
-			s->nomem = true;
+	if (row) {
+		add_meta(s, row);
+		json_t *state = NULL;
+		ss_status st = ss_get(p->br->mgr, row->id, &state, NULL);
+		if (st == SS_OK) {
+			/* The tree takes its own reference; the state stays
+			 * read-only (it may be the cache's). */
+			s->has_state = ensure_tree(s) && jtree_set_doc(s->tree, state);
+			if (!s->has_state)
+				s->nomem = true;
+			json_decref(state);
 		} else {
-			add_json(s, dump, len);
-			free(dump);
+			/* The tree keeps the last good state (unshown): its
+			 * focus path is what the next good one restores.
+			 * The message may quote data: escape it like any. */
+			add_data(s, LINE_ERROR, st == SS_CORRUPT ? "damaged: " : "error: ",
+			         ss_errmsg(p->br->mgr));
 		}
-	} else {
-		/* The message may quote data: escape it like any. */
-		add_data(s, LINE_ERROR, st == SS_CORRUPT ? "damaged: " : "error: ",
-		         ss_errmsg(p->br->mgr));
+		if (s->nomem) {
+			clear_text(s);
+			s->has_state = false;
+			static const char oom[] = "out of memory showing this snapshot";
+			add_line(s, LINE_ERROR, oom, sizeof oom - 1);
+			s->nomem = false;
+		}
 	}
-	if (s->nomem) {
-		clear_text(s);
-		static const char oom[] = "out of memory showing this snapshot";
-		add_line(s, LINE_ERROR, oom, sizeof oom - 1);
-		s->nomem = false;
-	}
+	relayout(p);
+	update_status(p);
 }
 
 /* ---- drawing -------------------------------------------------------------- */
 
-static bool is_number_char(char c)
+/* A piece of a row: text and its role.  `own` pieces are freed. */
+struct piece {
+	const char *text;
+	size_t len;
+	enum draw_role role;
+	char *own;
+};
+
+#define PIECES_MAX 8
+
+struct row_text {
+	struct piece v[PIECES_MAX];
+	size_t n;
+	bool cut;                   /* the text stops short of the value's end */
+};
+
+static void piece(struct row_text *rt, const char *text, size_t len, enum draw_role role,
+                  char *own)
 {
-	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+	if (rt->n == PIECES_MAX) {
+		free(own);
+		return;
+	}
+	rt->v[rt->n++] = (struct piece){ text, len, role, own };
 }
 
-/* Colour one line of indented JSON token by token.  The cut is decided for
- * the whole line first, so that the ellipsis lands where the line stops
- * whatever token that is in. */
-static void draw_json_line(struct pane *p, int y, const char *s, size_t len)
+static void piece_str(struct row_text *rt, const char *text, enum draw_role role)
 {
-	int used;
-	bool cut;
-	size_t keep = draw_fit(s, len, p->w, &used, &cut);
-	int x = p->x;
-	size_t i = 0;
-	enum draw_role role = DRAW_JSON_PUNCT;
-	while (i < keep) {
-		size_t j = i;
-		role = DRAW_JSON_PUNCT;
-		if (s[i] == '"') {
-			j = i + 1;
-			while (j < len && s[j] != '"')
-				j += s[j] == '\\' && j + 1 < len ? 2 : 1;
-			if (j < len)
-				j++;
-			size_t k = j;
-			while (k < len && s[k] == ' ')
-				k++;
-			role = k < len && s[k] == ':' ? DRAW_JSON_KEY : DRAW_JSON_STRING;
-		} else if (is_number_char(s[i])) {
-			while (j < len && is_number_char(s[j]))
-				j++;
-			role = DRAW_JSON_NUMBER;
-		} else if (s[i] == 't' || s[i] == 'f' || s[i] == 'n') {
-			while (j < len && s[j] >= 'a' && s[j] <= 'z')
-				j++;
-			role = s[i] == 'n' ? DRAW_JSON_NULL : DRAW_JSON_BOOL;
-		} else {
-			while (j < len && s[j] != '"' && !is_number_char(s[j]) &&
-			       s[j] != 't' && s[j] != 'f' && s[j] != 'n')
-				j++;
+	piece(rt, text, strlen(text), role, NULL);
+}
+
+/* `s` as a JSON string, escaped for the terminal; NULL out of memory. */
+static char *safe_string(const char *s, size_t len, size_t *out_len)
+{
+	json_t *j = json_stringn_nocheck(s, len);
+	if (!j)
+		return NULL;
+	char *d = ss_json_dump(j, SS_DUMP_SAFE, out_len);
+	json_decref(j);
+	return d;
+}
+
+/*
+ * A scalar as SS_DUMP_SAFE writes it.  A string much longer than the row
+ * could show is dumped from a prefix only (cut on a character boundary),
+ * so a 10 MB string costs what the screen shows; *cut says so.
+ */
+static char *scalar_text(const json_t *v, int cols, size_t *len, bool *cut)
+{
+	*cut = false;
+	if (json_is_string(v)) {
+		size_t n = json_string_length(v);
+		/* Every column takes at least one byte of the dump, and an
+		 * escape only lengthens it; zero-width characters get slack. */
+		size_t limit = (size_t)(cols > 0 ? cols : 1) * 8 + 64;
+		if (n > limit) {
+			const char *str = json_string_value(v);
+			while (limit > 0 && ((unsigned char)str[limit] & 0xC0) == 0x80)
+				limit--;
+			char *d = safe_string(str, limit, len);
+			if (d && *len > 0) {
+				d[--*len] = '\0'; /* the closing quote is not the string's end */
+				*cut = true;
+			}
+			return d;
 		}
-		if (j == i)
-			j = i + 1;
-		if (j > keep)
-			j = keep;
-		x += draw_text(stdscr, y, x, p->x + p->w - x, s + i, j - i, role);
-		i = j;
 	}
-	if (cut)
-		draw_cut_mark(stdscr, y, x, role);
+	return ss_json_dump(v, SS_DUMP_SAFE, len);
+}
+
+static enum draw_role scalar_role(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING: return DRAW_JSON_STRING;
+	case JSON_INTEGER:
+	case JSON_REAL: return DRAW_JSON_NUMBER;
+	case JSON_TRUE:
+	case JSON_FALSE: return DRAW_JSON_BOOL;
+	default: return DRAW_JSON_NULL;
+	}
+}
+
+/* The key of a search match shows in the mark role when the key is what
+ * matched (else the value is); ASCII case-insensitive as jtree searches. */
+static bool key_matches(const struct jtree_row *r, const char *q)
+{
+	size_t ql = strlen(q);
+	if (!r->key || !ql || ql > r->key_len)
+		return false;
+	for (size_t i = 0; i + ql <= r->key_len; i++)
+		if (strncasecmp(r->key + i, q, ql) == 0)
+			return true;
+	return false;
+}
+
+static void build_row(const struct jtree_row *r, const char *query, int cols,
+                      struct row_text *rt)
+{
+	bool obj = json_is_object(r->value);
+	bool key_hit = r->match && key_matches(r, query);
+	rt->n = 0;
+	rt->cut = false;
+	if (r->key && r->kind != JTREE_CLOSE) {
+		size_t len;
+		char *k = safe_string(r->key, r->key_len, &len);
+		if (k)
+			piece(rt, k, len, key_hit ? DRAW_MARK : DRAW_JSON_KEY, k);
+		piece_str(rt, ": ", DRAW_JSON_PUNCT);
+	}
+	char count[48];
+	switch (r->kind) {
+	case JTREE_SCALAR: {
+		size_t len;
+		bool cut;
+		char *v = scalar_text(r->value, cols, &len, &cut);
+		if (v) {
+			piece(rt, v, len, r->match && !key_hit ? DRAW_MARK : scalar_role(r->value), v);
+			rt->cut = cut;
+		}
+		break;
+	}
+	case JTREE_EMPTY:
+		piece_str(rt, obj ? "{}" : "[]", DRAW_JSON_PUNCT);
+		break;
+	case JTREE_FOLDED:
+		piece_str(rt, obj ? "{\xe2\x80\xa6}" : "[\xe2\x80\xa6]", DRAW_JSON_PUNCT);
+		break;
+	case JTREE_OPEN:
+		piece_str(rt, obj ? "{" : "[", DRAW_JSON_PUNCT);
+		break;
+	case JTREE_CLOSE:
+		piece_str(rt, obj ? "}" : "]", DRAW_JSON_PUNCT);
+		break;
+	}
+	if (!r->last && r->kind != JTREE_OPEN && !rt->cut)
+		piece_str(rt, ",", DRAW_JSON_PUNCT);
+	if (r->kind == JTREE_FOLDED) {
+		snprintf(count, sizeof count, " %zu %s%s", r->count, obj ? "key" : "item",
+		         r->count == 1 ? "" : "s");
+		char *c = strdup(count);
+		if (c)
+			piece(rt, c, strlen(c), DRAW_META, c);
+	}
+}
+
+static void draw_row(struct pane *p, int y, const struct jtree_row *r, const char *query)
+{
+	int right = p->x + p->w;
+	enum draw_role cursor = p->focused ? DRAW_CURSOR : DRAW_CURSOR_IDLE;
+	if (r->focused)
+		draw_fill(stdscr, y, p->x, p->w, cursor);
+
+	/* Two columns a level; a level too deep for the width shows its
+	 * depth in numbers instead of running the row off the screen. */
+	int x = p->x;
+	size_t max_indent = (size_t)(p->w / 2);
+	if (r->depth * 2 <= max_indent) {
+		x += (int)(r->depth * 2);
+	} else {
+		char lvl[32];
+		snprintf(lvl, sizeof lvl, "%zu\xe2\x80\xba ", r->depth);
+		int w = draw_width(lvl, strlen(lvl));
+		int pad = (int)max_indent - w;
+		x += pad > 0 ? pad : 0;
+		x += draw_str(stdscr, y, x, right - x, lvl, r->focused ? cursor : DRAW_META);
+	}
+
+	struct row_text rt;
+	build_row(r, query, right - x, &rt);
+	bool stopped = false;
+	for (size_t i = 0; i < rt.n; i++) {
+		const struct piece *pc = &rt.v[i];
+		if (!stopped) {
+			int avail = right - x;
+			if (draw_width(pc->text, pc->len) > avail)
+				stopped = true; /* draw_text cuts it with the ellipsis */
+			x += draw_text(stdscr, y, x, avail, pc->text, pc->len,
+			               r->focused ? cursor : pc->role);
+		}
+		free(pc->own);
+	}
+	if (!stopped && rt.cut && x < right)
+		draw_cut_mark(stdscr, y, x, r->focused ? cursor : DRAW_JSON_STRING);
 }
 
 static void state_draw(struct pane *p)
@@ -293,103 +494,174 @@ static void state_draw(struct pane *p)
 	struct statepane *s = p->priv;
 	if (p->h <= 0 || p->w <= 0)
 		return;
-	if (s->n_lines == 0) {
+	if (s->n_lines == 0 && !s->has_state) {
 		draw_str(stdscr, p->y, p->x, p->w, "no snapshot selected", DRAW_META);
 		return;
 	}
-	for (int r = 0; r < p->h && s->top + (size_t)r < s->n_lines; r++) {
-		const struct line *l = &s->lines[s->top + (size_t)r];
-		const char *txt = s->text + l->off;
-		switch (l->kind) {
-		case LINE_JSON:
-			draw_json_line(p, p->y + r, txt, l->len);
+	for (size_t r = 0; r < s->meta_shown && r < s->n_lines; r++) {
+		const struct line *l = &s->lines[r];
+		enum draw_role role = l->kind == LINE_TAGS ? DRAW_TAG
+		                    : l->kind == LINE_ERROR ? DRAW_ERROR : DRAW_META;
+		draw_text(stdscr, p->y + (int)r, p->x, p->w, s->text + l->off, l->len, role);
+	}
+	if (!s->has_state)
+		return;
+	struct jtree_row rows[ROWS_MAX];
+	size_t n = jtree_rows(s->tree, rows, ROWS_MAX);
+	const char *query = jtree_search_text(s->tree);
+	for (size_t i = 0; i < n; i++) {
+		int y = p->y + (int)(s->meta_shown + i);
+		if (y >= p->y + p->h)
 			break;
-		case LINE_TAGS:
-			draw_text(stdscr, p->y + r, p->x, p->w, txt, l->len, DRAW_TAG);
-			break;
-		case LINE_ERROR:
-			draw_text(stdscr, p->y + r, p->x, p->w, txt, l->len, DRAW_ERROR);
-			break;
-		case LINE_META:
-			draw_text(stdscr, p->y + r, p->x, p->w, txt, l->len, DRAW_META);
-			break;
-		}
+		draw_row(p, y, &rows[i], query);
 	}
 }
 
 /* ---- operations ----------------------------------------------------------- */
 
-static size_t max_top(const struct pane *p)
-{
-	const struct statepane *s = p->priv;
-	size_t h = p->h > 0 ? (size_t)p->h : 1;
-	return s->n_lines > h ? s->n_lines - h : 0;
-}
-
-static void scroll_to(struct pane *p, long top)
-{
-	struct statepane *s = p->priv;
-	if (top < 0)
-		top = 0;
-	s->top = (size_t)top > max_top(p) ? max_top(p) : (size_t)top;
-}
-
 static void state_done(struct pane *p)
 {
-	clear_text(p->priv);
+	struct statepane *s = p->priv;
+	clear_text(s);
+	jtree_free(s->tree);
+	s->tree = NULL;
+	free(s->status);
+	s->status = NULL;
 }
 
 static void state_resize(struct pane *p)
 {
+	relayout(p);
+}
+
+static void search(struct pane *p, bool forward)
+{
 	struct statepane *s = p->priv;
-	scroll_to(p, (long)s->top);
+	const char *q = jtree_search_text(s->tree);
+	if (!*q) {
+		browser_message(p->br, DRAW_ERROR, "no search yet: press /");
+		return;
+	}
+	bool wrapped;
+	if (!jtree_search_next(s->tree, forward, &wrapped)) {
+		char *safe = ss_text_escape(q, strlen(q));
+		browser_message(p->br, DRAW_ERROR, "not found: %s", safe ? safe : "");
+		free(safe);
+		return;
+	}
+	update_status(p);
+	if (wrapped)
+		browser_message(p->br, DRAW_META, "search wrapped");
 }
 
 static enum action state_request(struct pane *p, enum action act)
 {
 	struct statepane *s = p->priv;
-	long page = p->h > 1 ? p->h - 1 : 1; /* one line of context */
+	if (!s->has_state) {
+		/* Nothing to move in: a message or an error only. */
+		return act;
+	}
+	struct jtree *t = s->tree;
+	long page = p->h - (int)s->meta_shown > 1 ? p->h - (int)s->meta_shown - 1 : 1;
+	bool ok = true;
 	switch (act) {
-	case ACT_MOVE_DOWN:
-		scroll_to(p, (long)s->top + 1);
+	case ACT_MOVE_DOWN: jtree_move(t, 1); break;
+	case ACT_MOVE_UP: jtree_move(t, -1); break;
+	case ACT_PAGE_DOWN: jtree_move(t, page); break;
+	case ACT_PAGE_UP: jtree_move(t, -page); break;
+	case ACT_FIRST: jtree_first(t); break;
+	case ACT_LAST: jtree_last(t); break;
+	case ACT_OPEN:
+	case ACT_TOGGLE_FOLD: ok = jtree_toggle(t); break;
+	case ACT_COLLAPSE: ok = jtree_collapse(t); break;
+	case ACT_EXPAND: ok = jtree_expand(t); break;
+	case ACT_EXPAND_ALL: ok = jtree_expand_all(t); break;
+	case ACT_COLLAPSE_ALL: ok = jtree_collapse_all(t); break;
+	case ACT_SEARCH:
+		browser_ask(p->br, p, ASK_SEARCH, "/", NULL, false);
 		return ACT_NONE;
-	case ACT_MOVE_UP:
-		scroll_to(p, (long)s->top - 1);
-		return ACT_NONE;
-	case ACT_PAGE_DOWN:
-		scroll_to(p, (long)s->top + page);
-		return ACT_NONE;
-	case ACT_PAGE_UP:
-		scroll_to(p, (long)s->top - page);
-		return ACT_NONE;
-	case ACT_FIRST:
-		scroll_to(p, 0);
-		return ACT_NONE;
-	case ACT_LAST:
-		scroll_to(p, (long)max_top(p));
-		return ACT_NONE;
+	case ACT_NEXT_MATCH: search(p, true); break;
+	case ACT_PREV_MATCH: search(p, false); break;
 	default:
 		return act;
 	}
+	if (!ok)
+		browser_message(p->br, DRAW_ERROR, "out of memory");
+	update_status(p);
+	return ACT_NONE;
 }
 
-/* A new snapshot keeps the scroll position: stepping through the timeline
- * then shows the same part of the state changing. */
-static void state_select(struct pane *p, const ss_snapshot *row)
+static void state_answer(struct pane *p, int purpose, const char *text)
 {
 	struct statepane *s = p->priv;
-	size_t top = s->top;
-	load(p, row);
-	scroll_to(p, (long)top);
+	if (purpose != ASK_SEARCH || !s->has_state)
+		return;
+	/* An empty answer searches again for the last text, as less does. */
+	if (*text && !jtree_set_search(s->tree, text)) {
+		browser_message(p->br, DRAW_ERROR, "out of memory");
+		return;
+	}
+	search(p, true);
+	update_status(p);
 }
+
+/* A click focuses a row of the tree; a click on the focused row folds or
+ * unfolds it. */
+static void state_click(struct pane *p, int row, int col)
+{
+	struct statepane *s = p->priv;
+	(void)col;
+	if (!s->has_state || row < (int)s->meta_shown)
+		return;
+	size_t off = (size_t)row - s->meta_shown;
+	if (off == jtree_focus_offset(s->tree))
+		jtree_toggle(s->tree);
+	else
+		jtree_focus_at(s->tree, off);
+	update_status(p);
+}
+
+/* A new snapshot keeps the fold state, the focus path and its place on the
+ * screen (jtree_set_doc): stepping through the timeline shows the same part
+ * of the state changing. */
+static void state_select(struct pane *p, const ss_snapshot *row)
+{
+	load(p, row);
+}
+
+/* The pane's own keys, looked up before the generic map (keys.c binds the
+ * same keys to the same actions; this map keeps the pane's behaviour its
+ * own whatever the generic map becomes). */
+static const struct keybinding state_bindings[] = {
+	{ ' ', ACT_TOGGLE_FOLD },
+	{ '\n', ACT_OPEN },
+	{ KEY_ENTER, ACT_OPEN },
+	{ 'h', ACT_COLLAPSE },
+	{ KEY_LEFT, ACT_COLLAPSE },
+	{ 'l', ACT_EXPAND },
+	{ KEY_RIGHT, ACT_EXPAND },
+	{ 'E', ACT_EXPAND_ALL },
+	{ 'C', ACT_COLLAPSE_ALL },
+	{ '/', ACT_SEARCH },
+	{ 'n', ACT_NEXT_MATCH },
+	{ 'N', ACT_PREV_MATCH },
+};
+
+static const struct keymap state_keymap = {
+	.name = "state",
+	.bindings = state_bindings,
+	.n = sizeof state_bindings / sizeof state_bindings[0],
+};
 
 const struct pane_ops state_ops = {
 	.name = "state",
-	.keymap = NULL,
+	.keymap = &state_keymap,
 	.private_size = sizeof(struct statepane),
 	.done = state_done,
 	.resize = state_resize,
 	.draw = state_draw,
 	.request = state_request,
 	.select = state_select,
+	.click = state_click,
+	.answer = state_answer,
 };
