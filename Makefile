@@ -50,7 +50,7 @@ endif
 # $(call objs,VARIANT-DIR,SOURCES)
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all run check check-real asan unit unit-asan e2e check-layers deps install uninstall clean demo-store help
+.PHONY: all run check check-real screenshots asan unit unit-asan e2e check-layers deps install uninstall clean demo-store help
 
 all: $(BUILD)/snapscope $(BUILD)/libsnapscope.a
 
@@ -156,7 +156,13 @@ unit-asan: $(BUILD)/asan/check_snapscope $(BUILD)/asan/snapscope
 
 e2e: $(BUILD)/snapscope
 	@echo "== terminal tests (tmux)"
-	SNAPSCOPE_BIN=$(CURDIR)/$(BUILD)/snapscope tests/e2e/run.sh
+	SNAPSCOPE_BIN=$(CURDIR)/$(BUILD)/snapscope SNAPSCOPE_THEMES=$(CURDIR)/themes tests/e2e/run.sh
+
+# Real PNGs of the browser for the README (xterm under Xvfb, ImageMagick
+# import; installs its packages as root).
+screenshots: $(BUILD)/snapscope
+	SNAPSCOPE_BIN=$(CURDIR)/$(BUILD)/snapscope SNAPSCOPE_THEMES=$(CURDIR)/themes \
+		tests/screenshots.sh
 
 # The real git-scraped histories of ../shared/data (when present) through
 # `capture`, one process per version, read back and checked against Python's

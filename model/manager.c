@@ -146,6 +146,20 @@ const char *ss_store_location(const ss_manager *mgr)
 	return mgr->path;
 }
 
+ss_status ss_changed_since(ss_manager *mgr, int64_t *version, bool *changed)
+{
+	int64_t now = 0;
+	*changed = false;
+	ss_status st = ss_store_data_version(mgr->store, &now);
+	if (st != SS_OK)
+		return mgr_store_fail(mgr, st);
+	/* data_version is never 0 for an open connection, so 0 can mean
+	 * "not read yet" without a separate flag. */
+	*changed = *version != 0 && now != *version;
+	*version = now;
+	return SS_OK;
+}
+
 /* ---- events ---------------------------------------------------------------- */
 
 int ss_subscribe(ss_manager *mgr, ss_event_fn fn, void *user_data)

@@ -73,6 +73,17 @@ const char *ss_errmsg(const ss_manager *mgr);
 /* The store path in use (borrowed). */
 const char *ss_store_location(const ss_manager *mgr);
 
+/*
+ * Has another connection (another process, or the capture thread) committed
+ * to the store since *version was read?  *version is the token of the last
+ * check (0 before the first); it is replaced by the current one and
+ * *changed says whether it differs.  The first call (*version == 0) only
+ * takes the token and reports no change.  Costs one PRAGMA, no table read:
+ * cheap enough to poll a few times a second.  This manager's own writes do
+ * not count (the caller knows about them).
+ */
+ss_status ss_changed_since(ss_manager *mgr, int64_t *version, bool *changed);
+
 /* ---- events -------------------------------------------------------------- */
 
 typedef enum ss_event_type {

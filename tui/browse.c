@@ -4,18 +4,37 @@
  *
  * Screen: a title row, the timeline (left) and the state (right) side by
  * side, the status line at the bottom; narrower than SPLIT_MIN_COLS only
- * the focused pane shows, below MIN_COLS x MIN_LINES a notice.  Each frame
- * is erased and drawn whole; ncurses sends only what changed.
+ * the focused pane shows, below MIN_COLS x MIN_LINES a notice.  The diff
+ * (d) and the history of a value (H) take the whole body while open: side
+ * by side, old | new, needs every column an 80-column terminal has, and
+ * Esc or q gives the timeline back exactly as it was.  Each frame is
+ * erased and drawn whole; ncurses sends only what changed.
+ *
+ * Live: the loop waits for a key at most POLL_MS, then asks the model
+ * whether another connection wrote to the store (ss_changed_since, one
+ * PRAGMA); if so the timeline re-reads its window, and with follow on
+ * selects the newest snapshot.
+ *
+ * Scripted mode (script.h): keys come from a file, ncurses draws into a
+ * screen on /dev/null, :dump writes the screen's text.  Everything else is
+ * the same code path, which is the point of golden screens.
  *
  * Every way out goes through one cleanup that calls endwin() before
- * anything is written to stderr, so the terminal is never left raw.
+ * anything is written to stderr, so the terminal is never left raw; SIGINT
+ * and SIGTERM end the loop the same way and are then re-raised.
  */
 #include "browse.h"
 
+#include "diffview.h"
 #include "pane.h"
+#include "script.h"
+#include "statepane.h"
+#include "theme.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +46,35 @@
 #define MIN_LINES 5
 #define SPLIT_MIN_COLS 60       /* narrower: one pane at a time */
 #define ERR_READS_MAX 64        /* consecutive failed reads: the terminal is gone */
+#define POLL_MS 500             /* how often the store is checked for news */
+#define HELP_MAX_COLS 92        /* the longest help line, keys included */
 
-enum { PANE_TIMELINE, PANE_STATE, PANE_HELP, PANE_COUNT };
+enum { PANE_TIMELINE, PANE_STATE, PANE_DIFF, PANE_HISTORY, PANE_HELP, PANE_COUNT };
+
+/* What the body shows. */
+enum view { VIEW_MAIN, VIEW_DIFF, VIEW_HISTORY };
 
 struct ui {
 	struct browser br;
 	struct pane panes[PANE_COUNT];
 	int focus;                  /* PANE_TIMELINE or PANE_STATE */
+	enum view view;
 	bool help;                  /* the overlay is open */
 	bool empty;                 /* the store has no sessions */
 	bool split;                 /* both panes side by side */
 	bool too_small;
 	char *store_shown;          /* the store path, escaped */
+	int64_t diff_old, diff_new; /* the diff on show */
+	int64_t data_version;       /* ss_changed_since's token */
+	struct script *script;      /* scripted mode; NULL on a terminal */
 };
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
 
 /* ---- messages ------------------------------------------------------------- */
 
@@ -61,6 +96,16 @@ void browser_error(struct browser *br, const char *what, ss_status st)
 	free(safe);
 }
 
+void browser_ask(struct browser *br, struct pane *from, int purpose, const char *label,
+                 const char *initial, bool confirm)
+{
+	if (confirm)
+		prompt_confirm(&br->prompt, purpose, label);
+	else
+		prompt_open(&br->prompt, purpose, label, initial);
+	br->asker = from;
+}
+
 /* ---- layout --------------------------------------------------------------- */
 
 static void set_rect(struct pane *p, int y, int x, int h, int w)
@@ -69,15 +114,6 @@ static void set_rect(struct pane *p, int y, int x, int h, int w)
 	p->x = x;
 	p->h = h > 0 ? h : 0;
 	p->w = w > 0 ? w : 0;
-}
-
-static size_t help_lines(void)
-{
-	size_t n = 0;
-	for (int a = 0; a < ACT_COUNT; a++)
-		if (*action_help((enum action)a))
-			n++;
-	return n;
 }
 
 static void layout(struct ui *ui)
@@ -103,15 +139,21 @@ static void layout(struct ui *ui)
 			tw = 72;
 		set_rect(tl, 1, 0, body, tw);
 		set_rect(st, 1, tw + 1, body, cols - tw - 1);
-		tl->visible = st->visible = true;
+		tl->visible = st->visible = ui->view == VIEW_MAIN;
 	} else {
 		set_rect(tl, 1, 0, body, cols);
 		set_rect(st, 1, 0, body, cols);
-		tl->visible = ui->focus == PANE_TIMELINE;
-		st->visible = ui->focus == PANE_STATE;
+		tl->visible = ui->view == VIEW_MAIN && ui->focus == PANE_TIMELINE;
+		st->visible = ui->view == VIEW_MAIN && ui->focus == PANE_STATE;
 	}
-	int hw = cols - 4 < 76 ? cols - 4 : 76;
-	int hh = lines - 2 < (int)help_lines() + 2 ? lines - 2 : (int)help_lines() + 2;
+	/* The views take the body; the history draws its own title row. */
+	set_rect(&ui->panes[PANE_DIFF], 1, 0, body, cols);
+	ui->panes[PANE_DIFF].visible = ui->view == VIEW_DIFF;
+	set_rect(&ui->panes[PANE_HISTORY], 0, 0, body + 1, cols);
+	ui->panes[PANE_HISTORY].visible = ui->view == VIEW_HISTORY;
+
+	int hw = cols - 4 < HELP_MAX_COLS ? cols - 4 : HELP_MAX_COLS;
+	int hh = lines - 2 < (int)help_entries() + 2 ? lines - 2 : (int)help_entries() + 2;
 	set_rect(help, (lines - hh) / 2, (cols - hw) / 2, hh, hw);
 
 	for (int i = 0; i < PANE_COUNT; i++)
@@ -126,6 +168,26 @@ static void set_focus(struct ui *ui, int focus)
 	ui->panes[focus].focused = true;
 	if (!ui->split)
 		layout(ui); /* the other pane takes the screen */
+}
+
+/* The pane keys go to: the overlay, the open view, or the focused pane. */
+static struct pane *target_pane(struct ui *ui)
+{
+	if (ui->help)
+		return &ui->panes[PANE_HELP];
+	if (ui->view == VIEW_DIFF)
+		return &ui->panes[PANE_DIFF];
+	if (ui->view == VIEW_HISTORY)
+		return &ui->panes[PANE_HISTORY];
+	return &ui->panes[ui->focus];
+}
+
+static void set_view(struct ui *ui, enum view v)
+{
+	ui->view = v;
+	ui->panes[PANE_DIFF].focused = v == VIEW_DIFF;
+	ui->panes[PANE_HISTORY].focused = v == VIEW_HISTORY;
+	layout(ui);
 }
 
 /* ---- drawing -------------------------------------------------------------- */
@@ -149,11 +211,19 @@ static void draw_title(struct ui *ui)
 		draw_str(stdscr, 0, 0, COLS, buf, DRAW_TITLE);
 		return;
 	}
+	if (ui->view == VIEW_DIFF) {
+		snprintf(buf, sizeof buf, " %s - diff #%lld → #%lld - Esc: back", ui->br.session_shown,
+		         (long long)ui->diff_old, (long long)ui->diff_new);
+		draw_fill(stdscr, 0, 0, COLS, DRAW_TITLE);
+		draw_str(stdscr, 0, 0, COLS, buf, DRAW_TITLE);
+		return;
+	}
 	/* One header per visible pane, the focused one in the title role. */
 	if (tl->visible) {
 		enum draw_role role = ui->focus == PANE_TIMELINE ? DRAW_TITLE : DRAW_HEADER;
-		snprintf(buf, sizeof buf, " %s - %lld snapshot%s", ui->br.session_shown,
-		         (long long)ui->br.total, ui->br.total == 1 ? "" : "s");
+		snprintf(buf, sizeof buf, " %s - %lld snapshot%s%s", ui->br.session_shown,
+		         (long long)ui->br.total, ui->br.total == 1 ? "" : "s",
+		         ui->br.filter_shown ? " (filtered)" : "");
 		draw_fill(stdscr, 0, tl->x, tl->w, role);
 		draw_str(stdscr, 0, tl->x, tl->w, buf, role);
 	}
@@ -173,24 +243,47 @@ static void draw_title(struct ui *ui)
 static void draw_status(struct ui *ui)
 {
 	int y = LINES - 1;
-	char left[256];
+	if (ui->br.prompt.active) {
+		prompt_draw(&ui->br.prompt, stdscr, y, COLS);
+		return;
+	}
+	char left[512];
 	const ss_snapshot *sel = ui->br.selected;
+	size_t n = 0;
 
 	draw_fill(stdscr, y, 0, COLS, DRAW_STATUS);
 	if (ui->empty)
-		snprintf(left, sizeof left, " no sessions ");
+		n = (size_t)snprintf(left, sizeof left, " no sessions ");
 	else if (sel)
-		snprintf(left, sizeof left, " %s  seq %lld (%lld/%lld)  [%s] ", ui->br.session_shown,
-		         (long long)sel->seq, (long long)ui->br.position, (long long)ui->br.total,
-		         ui->panes[ui->focus].ops->name);
+		n = (size_t)snprintf(left, sizeof left, " %s  seq %lld (%lld/%lld)  [%s]",
+		                     ui->br.session_shown, (long long)sel->seq,
+		                     (long long)ui->br.position, (long long)ui->br.total,
+		                     target_pane(ui)->ops->name);
 	else
-		snprintf(left, sizeof left, " %s  empty  [%s] ", ui->br.session_shown,
-		         ui->panes[ui->focus].ops->name);
+		n = (size_t)snprintf(left, sizeof left, " %s  empty  [%s]", ui->br.session_shown,
+		                     target_pane(ui)->ops->name);
+	if (!ui->empty && n < sizeof left) {
+		char mark[32];
+		if (ui->br.follow)
+			n += (size_t)snprintf(left + n, sizeof left - n, "  follow");
+		if (n < sizeof left && timeline_mark_label(&ui->panes[PANE_TIMELINE], mark, sizeof mark))
+			n += (size_t)snprintf(left + n, sizeof left - n, "  %s", mark);
+		if (n < sizeof left && ui->br.filter_shown)
+			n += (size_t)snprintf(left + n, sizeof left - n, "  filter: %s",
+			                      ui->br.filter_shown);
+		if (n < sizeof left && ui->view == VIEW_MAIN && ui->focus == PANE_STATE) {
+			const char *path = statepane_status(&ui->panes[PANE_STATE]);
+			if (path)
+				n += (size_t)snprintf(left + n, sizeof left - n, "  %s", path);
+		}
+	}
+	if (n < sizeof left)
+		snprintf(left + n, sizeof left - n, " ");
 	int x = draw_str(stdscr, y, 0, COLS, left, DRAW_STATUS);
 	if (ui->br.message[0])
 		x += draw_str(stdscr, y, x, COLS - x, ui->br.message, ui->br.message_role);
 
-	const char *hints = ui->empty ? "?:help  q:quit " : "j/k:move  Tab:pane  ?:help  q:quit ";
+	const char *hints = ui->empty ? "?:help  q:quit " : "?:help  q:quit ";
 	int hw = draw_width(hints, strlen(hints));
 	if (COLS - x >= hw + 2)
 		draw_str(stdscr, y, COLS - hw, hw, hints, DRAW_STATUS);
@@ -218,6 +311,10 @@ static void draw_all(struct ui *ui)
 	draw_title(ui);
 	if (ui->empty) {
 		draw_empty();
+	} else if (ui->view == VIEW_DIFF) {
+		ui->panes[PANE_DIFF].ops->draw(&ui->panes[PANE_DIFF]);
+	} else if (ui->view == VIEW_HISTORY) {
+		ui->panes[PANE_HISTORY].ops->draw(&ui->panes[PANE_HISTORY]);
 	} else {
 		for (int i = PANE_TIMELINE; i <= PANE_STATE; i++)
 			if (ui->panes[i].visible)
@@ -234,31 +331,112 @@ static void draw_all(struct ui *ui)
 	doupdate();
 }
 
-/* ---- input ---------------------------------------------------------------- */
+/* ---- actions -------------------------------------------------------------- */
 
-/* Apply an action the focused pane passed on; false to quit. */
-static bool generic_action(struct ui *ui, enum action act)
+static void open_diff(struct ui *ui)
+{
+	int64_t old_id = ui->br.diff_old, new_id = ui->br.diff_new;
+	ui->br.diff_old = ui->br.diff_new = 0;
+	if (!old_id || !new_id)
+		return;
+	ui->diff_old = old_id;
+	ui->diff_new = new_id;
+	set_view(ui, VIEW_DIFF);
+	diffview_open(&ui->panes[PANE_DIFF], old_id, new_id);
+}
+
+static void open_history(struct ui *ui)
+{
+	ss_path path = { 0 };
+	/* The focused node of the state; the whole state when the pane has
+	 * nothing focused (no snapshot, a damaged one). */
+	if (!statepane_focused_path(&ui->panes[PANE_STATE], &path))
+		ss_path_clear(&path);
+	if (historyview_open(&ui->panes[PANE_HISTORY], &path) == SS_OK)
+		set_view(ui, VIEW_HISTORY);
+	ss_path_clear(&path);
+}
+
+/* Actions about the selected snapshot: the timeline's, from any pane of
+ * the main view. */
+static bool timeline_action(enum action act)
 {
 	switch (act) {
+	case ACT_MARK:
+	case ACT_DIFF:
+	case ACT_GOTO:
+	case ACT_FILTER:
+	case ACT_TAG:
+	case ACT_UNTAG:
+	case ACT_DESCRIBE:
+	case ACT_PIN:
+	case ACT_DELETE:
+	case ACT_FOLLOW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Apply an action the target pane passed on; false to quit. */
+static bool generic_action(struct ui *ui, struct pane *from, enum action act)
+{
+	struct pane *tl = &ui->panes[PANE_TIMELINE];
+	if (!ui->empty && ui->view == VIEW_MAIN && from != tl && timeline_action(act))
+		act = tl->ops->request(tl, act);
+	switch (act) {
 	case ACT_QUIT:
+		if (ui->view != VIEW_MAIN) {
+			set_view(ui, VIEW_MAIN);
+			break;
+		}
 		return false;
 	case ACT_HELP:
 		ui->help = true;
 		ui->panes[PANE_HELP].focused = true;
 		break;
 	case ACT_CLOSE:
-		ui->help = false;
-		ui->panes[PANE_HELP].focused = false;
+		if (ui->help) {
+			ui->help = false;
+			ui->panes[PANE_HELP].focused = false;
+		} else if (ui->view != VIEW_MAIN) {
+			set_view(ui, VIEW_MAIN);
+		}
 		break;
 	case ACT_NEXT_PANE:
-		if (!ui->empty)
+		if (!ui->empty && ui->view == VIEW_MAIN)
 			set_focus(ui, ui->focus == PANE_TIMELINE ? PANE_STATE : PANE_TIMELINE);
+		break;
+	case ACT_OPEN:
+		if (ui->empty)
+			break;
+		if (ui->view == VIEW_HISTORY) {
+			int64_t id = historyview_selected(&ui->panes[PANE_HISTORY]);
+			set_view(ui, VIEW_MAIN);
+			if (id)
+				timeline_jump(tl, id);
+		} else if (ui->view == VIEW_MAIN && ui->focus == PANE_TIMELINE) {
+			set_focus(ui, PANE_STATE);
+		}
+		break;
+	case ACT_DIFF:
+		if (!ui->empty && ui->view == VIEW_MAIN)
+			open_diff(ui);
+		break;
+	case ACT_HISTORY:
+		if (!ui->empty && ui->view == VIEW_MAIN)
+			open_history(ui);
+		break;
+	case ACT_NEXT_THEME:
+		browser_message(&ui->br, DRAW_META, "theme: %s", theme_next());
+		clearok(curscr, TRUE);
 		break;
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		break;
 	default:
-		/* Movement with nothing to move (the empty store). */
+		/* Nothing to do here (movement in the empty store, a fold key
+		 * in the timeline). */
 		break;
 	}
 	return true;
@@ -272,12 +450,32 @@ static bool dispatch(struct ui *ui, struct pane *target, enum action act)
 		act = target->ops->request(target, act);
 	else if (ui->help && target == &ui->panes[PANE_HELP])
 		act = target->ops->request(target, act);
-	return act == ACT_NONE ? true : generic_action(ui, act);
+	return act == ACT_NONE ? true : generic_action(ui, target, act);
+}
+
+/* A key while the prompt is open: edit, or hand the answer over. */
+static void prompt_key(struct ui *ui, wint_t ch, bool is_key)
+{
+	struct browser *br = &ui->br;
+	enum prompt_result r = prompt_feed(&br->prompt, ch, is_key);
+	if (r == PROMPT_EDITING)
+		return;
+	struct pane *asker = br->asker;
+	br->asker = NULL;
+	br->message[0] = '\0'; /* what was said before the question is stale */
+	if (r == PROMPT_ACCEPT && asker && asker->ops->answer) {
+		asker->ops->answer(asker, br->prompt.purpose, br->prompt.confirm ? "y" : br->prompt.text);
+		/* An edit changes the selected row's metadata in place: the
+		 * state pane shows it again. */
+		br->selection_changed = true;
+	} else if (r == PROMPT_CANCEL && br->prompt.confirm) {
+		browser_message(br, DRAW_META, "not deleted");
+	}
 }
 
 static bool on_key(struct ui *ui, int key)
 {
-	struct pane *target = ui->help ? &ui->panes[PANE_HELP] : &ui->panes[ui->focus];
+	struct pane *target = target_pane(ui);
 	return dispatch(ui, target, keys_lookup(target->ops->keymap, key));
 }
 
@@ -289,11 +487,11 @@ static bool inside(const struct pane *p, int y, int x)
 static void on_mouse(struct ui *ui)
 {
 	MEVENT ev;
-	if (getmouse(&ev) != OK || ui->empty)
+	if (getmouse(&ev) != OK || ui->empty || ui->br.prompt.active)
 		return;
 	struct pane *target = NULL;
-	if (ui->help)
-		target = &ui->panes[PANE_HELP];
+	if (ui->help || ui->view != VIEW_MAIN)
+		target = target_pane(ui);
 	else
 		for (int i = PANE_TIMELINE; i <= PANE_STATE && !target; i++)
 			if (inside(&ui->panes[i], ev.y, ev.x))
@@ -314,30 +512,125 @@ static void on_mouse(struct ui *ui)
 	}
 	if (!ui->help && (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))) {
 		int idx = (int)(target - ui->panes);
-		if (idx != ui->focus)
+		if (ui->view == VIEW_MAIN && idx != ui->focus)
 			set_focus(ui, idx);
-		if (target->ops->click)
+		if (target->ops->click && inside(target, ev.y, ev.x))
 			target->ops->click(target, ev.y - target->y, ev.x - target->x);
 	}
 }
 
+/* Another process wrote to the store: show it. */
+static void poll_store(struct ui *ui)
+{
+	bool changed = false;
+	if (ui->empty || ss_changed_since(ui->br.mgr, &ui->data_version, &changed) != SS_OK ||
+	    !changed)
+		return;
+	timeline_refresh(&ui->panes[PANE_TIMELINE]);
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- session -------------------------------------------------------------- */
+
+static int take_time(const ss_snapshot *row, void *user_data)
+{
+	*(int64_t *)user_data = row->created_at;
+	return 1;
+}
+
+/* The time of the first (newest false) or newest snapshot of `session`;
+ * SS_TIME_NONE when it has none. */
+static ss_status end_time(ss_manager *mgr, const char *session, bool newest, int64_t *at)
+{
+	ss_query q;
+	ss_query_init(&q);
+	q.session = session;
+	q.sort = SS_SORT_TIME;
+	q.reverse = newest;
+	q.limit = 1;
+	*at = SS_TIME_NONE;
+	return ss_search(mgr, &q, NULL, take_time, at);
+}
 
 /*
  * Find the session to show: `want`, or the one whose newest snapshot is the
- * latest.  *found false: `want` does not exist, or (want NULL) the store
- * has no sessions.
+ * latest (without snapshots anywhere: the first session).  *found false:
+ * `want` does not exist, or (want NULL) the store has no sessions.
  */
+struct newest {
+	char *session;              /* the newest row's session, owned */
+	bool seen;                  /* there was a row */
+};
+
+static int take_session(const ss_snapshot *row, void *user_data)
+{
+	struct newest *n = user_data;
+	n->seen = true;
+	n->session = row->session ? strdup(row->session) : NULL;
+	return 1;
+}
+
 static ss_status pick_session(ss_manager *mgr, const char *want, ss_session *out, bool *found)
 {
 	*found = false;
 	memset(out, 0, sizeof *out);
+	if (!want) {
+		/* The session of the store's newest snapshot: one read of the
+		 * time index, where comparing the sessions' summaries would
+		 * read every row. */
+		ss_query q;
+		ss_query_init(&q);
+		q.sort = SS_SORT_TIME;
+		q.reverse = true;
+		q.limit = 1;
+		struct newest n = { 0 };
+		ss_status st = ss_search(mgr, &q, NULL, take_session, &n);
+		if (st != SS_OK)
+			return st;
+		if (n.seen && !n.session)
+			return SS_NOMEM;
+		if (n.session) {
+			st = pick_session(mgr, n.session, out, found);
+			free(n.session);
+			return st;
+		}
+		/* No snapshot anywhere: the summaries cost nothing, and a
+		 * session created without snapshots is still worth opening. */
+	}
 	if (want) {
-		ss_status st = ss_session_info(mgr, want, out);
-		if (st == SS_NOT_FOUND)
-			return SS_OK;
-		*found = st == SS_OK;
-		return st;
+		/* Not ss_session_info() first: its summary sums over every row
+		 * of the session, most of a second at a million snapshots.  Two
+		 * keyset reads give the span; a session without a first row may
+		 * still exist (created by `session NAME`), and asking about an
+		 * empty one costs nothing. */
+		int64_t first, last;
+		ss_status st = end_time(mgr, want, false, &first);
+		if (st == SS_OK)
+			st = end_time(mgr, want, true, &last);
+		if (st != SS_OK)
+			return st;
+		if (first == SS_TIME_NONE) {
+			ss_session_config cfg;
+			memset(&cfg, 0, sizeof cfg);
+			st = ss_session_config_get(mgr, want, &cfg);
+			ss_session_config_clear(&cfg);
+			if (st == SS_NOT_FOUND)
+				return SS_OK;
+			if (st != SS_OK)
+				return st;
+		}
+		if (!(out->name = strdup(want)))
+			return SS_NOMEM;
+		out->first_at = first;
+		out->last_at = last;
+		*found = true;
+		return SS_OK;
 	}
 	ss_session *list = NULL;
 	size_t n = 0;
@@ -367,6 +660,101 @@ static bool same_local_day(int64_t a_ms, int64_t b_ms)
 	return ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
 }
 
+/* ---- the loop --------------------------------------------------------------- */
+
+/*
+ * Run until q, the end of the script, a signal or a lost terminal.  Returns
+ * the exit code; a message for stderr goes to fatal.
+ */
+static int run(struct ui *ui, char *fatal, size_t fatal_size)
+{
+	int err_reads = 0;
+	int64_t last_poll = monotonic_ms();
+	for (;;) {
+		if (ui->br.selection_changed) {
+			ui->br.selection_changed = false;
+			struct pane *sp = &ui->panes[PANE_STATE];
+			sp->ops->select(sp, ui->br.selected);
+		}
+		draw_all(ui);
+		if (got_signal)
+			return SS_EXIT_FAILURE;
+
+		wint_t wch = 0;
+		int r;
+		if (ui->script) {
+			struct script_step step;
+			if (!script_next(ui->script, &step, fatal, fatal_size))
+				return SS_EXIT_USAGE;
+			if (step.op == SCRIPT_END)
+				return SS_EXIT_OK;
+			if (step.op == SCRIPT_DUMP) {
+				if (!script_dump(stdscr, step.arg, fatal, fatal_size))
+					return SS_EXIT_FAILURE;
+				continue;
+			}
+			if (step.op == SCRIPT_RESIZE) {
+				resizeterm(step.lines, step.cols);
+				layout(ui);
+				continue;
+			}
+			wch = step.ch;
+			r = step.is_key ? KEY_CODE_YES : OK;
+		} else {
+			int64_t began = monotonic_ms();
+			r = get_wch(&wch);
+			if (r == ERR) {
+				/* A timeout is the poll's tick; an immediate error
+				 * over and over means the terminal went away. */
+				if (got_signal)
+					return SS_EXIT_FAILURE;
+				if (monotonic_ms() - began < POLL_MS / 2 && errno != EINTR) {
+					if (++err_reads >= ERR_READS_MAX) {
+						snprintf(fatal, fatal_size, "lost the terminal");
+						return SS_EXIT_FAILURE;
+					}
+				} else {
+					err_reads = 0;
+				}
+				poll_store(ui);
+				last_poll = monotonic_ms();
+				continue;
+			}
+			err_reads = 0;
+			/* Keys arriving without a pause must not starve the poll. */
+			if (monotonic_ms() - last_poll >= POLL_MS) {
+				poll_store(ui);
+				last_poll = monotonic_ms();
+			}
+		}
+		bool is_key = r == KEY_CODE_YES;
+		if (is_key && (int)wch == KEY_RESIZE) {
+			layout(ui);
+			continue;
+		}
+		if (ui->br.prompt.active && !ui->too_small) {
+			if (!(is_key && (int)wch == KEY_MOUSE))
+				prompt_key(ui, wch, is_key);
+			continue;
+		}
+		/* A typed character that happens to share a KEY_* code is not
+		 * that key: only ASCII characters are bound. */
+		int key = is_key ? (int)wch : (wch < 0x80 ? (int)wch : -1);
+		ui->br.message[0] = '\0';
+		if (ui->too_small) {
+			if (key == 'q')
+				return SS_EXIT_OK;
+			continue;
+		}
+		if (key == KEY_MOUSE) {
+			on_mouse(ui);
+			continue;
+		}
+		if (!on_key(ui, key))
+			return SS_EXIT_OK;
+	}
+}
+
 /* ---- entry ---------------------------------------------------------------- */
 
 static void ui_free(struct ui *ui)
@@ -380,9 +768,29 @@ static void ui_free(struct ui *ui)
 	}
 	free(ui->br.session_shown);
 	free(ui->store_shown);
+	script_close(ui->script);
 }
 
-int tui_browse(ss_manager *mgr, const char *session)
+/* SIGINT and SIGTERM end the loop (the terminal is restored, then the
+ * signal is raised again); SIGINT is also Ctrl-C in cbreak mode. */
+static void catch_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read returns, and the loop sees the flag. */
+	sigaction(SIGINT, &sa, old_int);
+	sigaction(SIGTERM, &sa, old_term);
+	/* A signal ignored when we started (nohup, a shell's background
+	 * job) stays ignored, as the one who ignored it meant. */
+	if (old_int->sa_handler == SIG_IGN)
+		sigaction(SIGINT, old_int, NULL);
+	if (old_term->sa_handler == SIG_IGN)
+		sigaction(SIGTERM, old_term, NULL);
+}
+
+int tui_browse(ss_manager *mgr, const char *session, const char *script_path)
 {
 	/* The CLI may have done it already; harmless twice, and needed for
 	 * mbrtowc/wcwidth and ncursesw to speak UTF-8. */
@@ -393,10 +801,22 @@ int tui_browse(ss_manager *mgr, const char *session)
 	ui.br.mgr = mgr;
 	ss_session info;
 	bool found;
+	FILE *null_out = NULL, *null_in = NULL;
+	char fatal[1024] = "";
+
+	if (!script_path) {
+		const char *env = getenv("SNAPSCOPE_SCRIPT");
+		script_path = env && *env ? env : NULL;
+	}
+	if (script_path && !(ui.script = script_open(script_path, fatal, sizeof fatal))) {
+		fprintf(stderr, "snapscope: %s\n", fatal);
+		return SS_EXIT_USAGE;
+	}
 	ss_status st = pick_session(mgr, session, &info, &found);
 	if (st != SS_OK) {
 		fprintf(stderr, "snapscope: %s\n", ss_errmsg(mgr)[0] ? ss_errmsg(mgr) : ss_status_str(st));
 		ss_session_clear(&info);
+		script_close(ui.script);
 		return ss_status_exit_code(st);
 	}
 	if (session && !found) {
@@ -405,6 +825,7 @@ int tui_browse(ss_manager *mgr, const char *session)
 		        safe ? safe : "?");
 		free(safe);
 		ss_session_clear(&info);
+		script_close(ui.script);
 		return SS_EXIT_FAILURE;
 	}
 	int rc = SS_EXIT_OK;
@@ -431,45 +852,71 @@ int tui_browse(ss_manager *mgr, const char *session)
 		rc = SS_EXIT_FAILURE;
 		goto out_noterm;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+	if (!ui.script && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(stderr, "snapscope: browse needs a terminal; try `snapscope list`\n");
 		rc = SS_EXIT_USAGE;
 		goto out_noterm;
 	}
 
+	/* Before newterm: ncurses installs its own SIGINT/SIGTERM handlers
+	 * only where none is set, and ours restore the terminal the same way
+	 * every other exit does. */
+	struct sigaction old_int, old_term;
+	catch_signals(&old_int, &old_term);
+
 	/* newterm rather than initscr: initscr exits the process on a bad
-	 * TERM, newterm lets us say so and return. */
-	SCREEN *scr = newterm(NULL, stdout, stdin);
+	 * TERM, newterm lets us say so and return.  A script draws into a
+	 * screen on /dev/null: nobody sees it, :dump reads it back. */
+	SCREEN *scr = NULL;
+	if (ui.script) {
+		null_out = fopen("/dev/null", "w");
+		null_in = fopen("/dev/null", "r");
+		if (null_out && null_in) {
+			scr = newterm("xterm-256color", null_out, null_in);
+			if (!scr)
+				scr = newterm(NULL, null_out, null_in);
+		}
+	} else {
+		scr = newterm(NULL, stdout, stdin);
+	}
 	if (!scr) {
 		const char *term = getenv("TERM");
 		fprintf(stderr, "snapscope: cannot drive the terminal (TERM=%s)\n", term ? term : "");
 		rc = SS_EXIT_FAILURE;
-		goto out_noterm;
+		goto out_signals;
 	}
 	set_term(scr);
+	if (ui.script)
+		resizeterm(SCRIPT_LINES_DEFAULT, SCRIPT_COLS_DEFAULT);
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25); /* Esc closes the help without a second's wait */
+	timeout(POLL_MS);
 	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
 	          | BUTTON5_PRESSED
 #endif
 	          , NULL);
-	draw_colors_init();
+	const char *theme = getenv("SNAPSCOPE_THEME");
+	if (!theme_init(theme && *theme ? theme : NULL, fatal, sizeof fatal)) {
+		rc = SS_EXIT_USAGE;
+		goto out;
+	}
 
 	static const struct pane_ops *const ops[PANE_COUNT] = {
 		[PANE_TIMELINE] = &timeline_ops,
 		[PANE_STATE] = &state_ops,
+		[PANE_DIFF] = &diffview_ops,
+		[PANE_HISTORY] = &historyview_ops,
 		[PANE_HELP] = &help_ops,
 	};
-	char fatal[512] = "";
 	for (int i = 0; i < PANE_COUNT; i++) {
 		struct pane *p = &ui.panes[i];
 		p->ops = ops[i];
 		p->br = &ui.br;
-		p->priv = calloc(1, ops[i]->private_size);
+		p->priv = calloc(1, ops[i]->private_size ? ops[i]->private_size : 1);
 		if (!p->priv) {
 			snprintf(fatal, sizeof fatal, "out of memory");
 			rc = SS_EXIT_FAILURE;
@@ -480,6 +927,9 @@ int tui_browse(ss_manager *mgr, const char *session)
 	ui.panes[PANE_TIMELINE].focused = true;
 	layout(&ui);
 	if (!ui.empty) {
+		/* The token first: what is written from now on is news. */
+		bool unused;
+		ss_changed_since(mgr, &ui.data_version, &unused);
 		for (int i = 0; i < PANE_COUNT; i++) {
 			struct pane *p = &ui.panes[i];
 			if (p->ops->open && (st = p->ops->open(p)) != SS_OK) {
@@ -489,57 +939,29 @@ int tui_browse(ss_manager *mgr, const char *session)
 			}
 		}
 	}
-
-	int err_reads = 0;
-	for (;;) {
-		if (ui.br.selection_changed) {
-			ui.br.selection_changed = false;
-			struct pane *sp = &ui.panes[PANE_STATE];
-			sp->ops->select(sp, ui.br.selected);
-		}
-		draw_all(&ui);
-
-		wint_t wch;
-		int r = get_wch(&wch);
-		if (r == ERR) {
-			/* Interrupted reads happen; an endless run of them means
-			 * the terminal went away. */
-			if (++err_reads >= ERR_READS_MAX) {
-				snprintf(fatal, sizeof fatal, "lost the terminal");
-				rc = SS_EXIT_FAILURE;
-				break;
-			}
-			continue;
-		}
-		err_reads = 0;
-		/* A typed character that happens to share a KEY_* code is not
-		 * that key: only ASCII characters are bound. */
-		int key = r == KEY_CODE_YES ? (int)wch : (wch < 0x80 ? (int)wch : -1);
-		ui.br.message[0] = '\0';
-		if (key == KEY_RESIZE) {
-			layout(&ui);
-			continue;
-		}
-		if (ui.too_small) {
-			if (key == 'q')
-				break;
-			continue;
-		}
-		if (key == KEY_MOUSE) {
-			on_mouse(&ui);
-			continue;
-		}
-		if (!on_key(&ui, key))
-			break;
-	}
+	rc = run(&ui, fatal, sizeof fatal);
 
 out:
 	endwin();
 	delscreen(scr);
+out_signals:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (null_out)
+		fclose(null_out);
+	if (null_in)
+		fclose(null_in);
 	if (fatal[0])
 		fprintf(stderr, "snapscope: %s\n", fatal);
 out_noterm:
 	ui_free(&ui);
 	ss_session_clear(&info);
+	if (got_signal) {
+		/* The terminal is back: end the way the signal asked. */
+		int sig = got_signal;
+		got_signal = 0;
+		fflush(stdout);
+		raise(sig);
+	}
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * cmd_browse.c - `snapscope browse [SESSION]` (and bare `snapscope`): open
  * the store without creating it and hand over to the browser (browse.h).
+ * --script FILE runs it on a key script (golden screens, script.h).
  */
 #include "cli.h"
 
@@ -10,9 +11,18 @@
 
 int cmd_browse(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = { { 0, 0, 0, 0 } };
-	if (cli_getopt(ctx, argc, argv, opts) != -1)
-		return ctx->exit_code;
+	enum { OPT_SCRIPT = 1 };
+	static const struct option opts[] = {
+		{ "script", required_argument, NULL, OPT_SCRIPT },
+		{ 0, 0, 0, 0 },
+	};
+	const char *script = NULL;
+	int c;
+	while ((c = cli_getopt(ctx, argc, argv, opts)) != -1) {
+		if (c != OPT_SCRIPT)
+			return ctx->exit_code;
+		script = optarg;
+	}
 	if (argc - optind > 1)
 		return cli_usage(ctx, "too many arguments (one SESSION at most)");
 	const char *session = argc - optind == 1 ? argv[optind] : NULL;
@@ -25,5 +35,5 @@ int cmd_browse(cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, SS_NOMEM, "out of memory");
 	if ((rc = cli_open(ctx)) != SS_EXIT_OK)
 		return rc;
-	return tui_browse(ctx->mgr, session);
+	return tui_browse(ctx->mgr, session, script);
 }

@@ -5,6 +5,8 @@
  */
 #include "pane.h"
 
+#include "diffview.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -12,19 +14,41 @@ struct help {
 	size_t top;                 /* first entry on screen */
 };
 
+
+/* Every map a key can be looked up in: the panes' own (a pane may have
+ * none), the help's, then the generic one.  Returns how many. */
+static size_t all_maps(const struct keymap **out, size_t cap)
+{
+	const struct pane_ops *const panes[] = {
+		&timeline_ops, &state_ops, &historyview_ops, &diffview_ops,
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof panes / sizeof panes[0] && n < cap; i++)
+		if (panes[i]->keymap)
+			out[n++] = panes[i]->keymap;
+	if (n < cap)
+		out[n++] = &keymap_help;
+	if (n < cap)
+		out[n++] = &keymap_generic;
+	return n;
+}
+
 /* The keys bound to `act` in the maps the user meets, "j, Down"; a label
- * bound twice ("Enter" is both \n and KEY_ENTER) is listed once. */
+ * bound twice ("Enter" is both \n and KEY_ENTER, q closes the help and the
+ * history) is listed once. */
 static void keys_of(enum action act, char *buf, size_t size)
 {
-	const struct keymap *maps[] = { &keymap_generic, &keymap_help };
 	char seen[16][16];
 	size_t n_seen = 0;
+	const struct keymap *maps[8];
+	size_t n_maps = all_maps(maps, sizeof maps / sizeof maps[0]);
 	buf[0] = '\0';
-	for (size_t m = 0; m < sizeof maps / sizeof maps[0]; m++) {
-		for (size_t i = 0; i < maps[m]->n; i++) {
-			if (maps[m]->bindings[i].action != act)
+	for (size_t m = 0; m < n_maps; m++) {
+		const struct keymap *map = maps[m];
+		for (size_t i = 0; i < map->n; i++) {
+			if (map->bindings[i].action != act)
 				continue;
-			const char *label = key_label(maps[m]->bindings[i].key);
+			const char *label = key_label(map->bindings[i].key);
 			bool dup = false;
 			for (size_t k = 0; k < n_seen && !dup; k++)
 				dup = strcmp(seen[k], label) == 0;
@@ -39,12 +63,22 @@ static void keys_of(enum action act, char *buf, size_t size)
 	}
 }
 
-static size_t n_entries(void)
+/* An action is listed when it has help text and a key: an action no map
+ * binds (export, capture control) would be a promise the keys do not keep. */
+static bool listed(enum action act, char *keys, size_t size)
+{
+	if (!*action_help(act))
+		return false;
+	keys_of(act, keys, size);
+	return keys[0] != '\0';
+}
+
+size_t help_entries(void)
 {
 	size_t n = 0;
+	char keys[96];
 	for (int a = 0; a < ACT_COUNT; a++)
-		if (*action_help((enum action)a))
-			n++;
+		n += listed((enum action)a, keys, sizeof keys);
 	return n;
 }
 
@@ -62,27 +96,26 @@ static void help_draw(struct pane *p)
 	size_t idx = 0;
 	int row = 0;
 	for (int a = 0; a < ACT_COUNT && row < inner; a++) {
-		const char *text = action_help((enum action)a);
-		if (!*text)
+		char keys[96];
+		if (!listed((enum action)a, keys, sizeof keys))
 			continue;
 		if (idx++ < h->top)
 			continue;
-		char keys[96];
-		keys_of((enum action)a, keys, sizeof keys);
+		const char *text = action_help((enum action)a);
 		int y = p->y + 1 + row, x = p->x + 2;
 		int kw = width > 40 ? 22 : width / 2;
 		draw_str(stdscr, y, x, kw - 1, keys, DRAW_MARK);
 		draw_str(stdscr, y, x + kw, width - kw, text, DRAW_DEFAULT);
 		row++;
 	}
-	if (h->top + (size_t)inner < n_entries())
+	if (h->top + (size_t)inner < help_entries())
 		draw_str(stdscr, p->y + p->h - 1, p->x + p->w - 8, 6, " more ", DRAW_META);
 }
 
 static size_t max_top(const struct pane *p)
 {
 	size_t inner = p->h > 2 ? (size_t)(p->h - 2) : 1;
-	size_t n = n_entries();
+	size_t n = help_entries();
 	return n > inner ? n - inner : 0;
 }
 

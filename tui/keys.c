@@ -1,8 +1,9 @@
 /*
  * keys.c - the default key bindings and their lookup (see keys.h).
  *
- * The bindings follow what users know from tig, less and vi: j/k and the
- * arrows move, g/G go to the ends, Ctrl-F/Ctrl-B page, Tab switches pane.
+ * The bindings follow what users know from tig, jless, fx and viddy: j/k
+ * and the arrows move, g/G go to the ends, Ctrl-F/Ctrl-B page, Tab switches
+ * pane, h/l fold, m marks, d diffs.
  */
 #include "keys.h"
 
@@ -13,6 +14,14 @@
 #define KEY_ESC_ 27
 #define KEY_TAB_ '\t'
 
+/*
+ * DESIGN.md's key map.  Actions that only one pane understands (fold, search,
+ * n/N) are bound here too, so that the same key means the same thing in
+ * every pane; a pane that has no use for one returns it and the browser
+ * ignores it.  Export (x) and capture control (c, P) are left unbound: the
+ * browser neither exports nor captures yet, and the help lists only what is
+ * bound.
+ */
 static const struct keybinding generic_bindings[] = {
 	{ 'j', ACT_MOVE_DOWN },
 	{ KEY_DOWN, ACT_MOVE_DOWN },
@@ -20,7 +29,6 @@ static const struct keybinding generic_bindings[] = {
 	{ KEY_UP, ACT_MOVE_UP },
 	{ KEY_NPAGE, ACT_PAGE_DOWN },
 	{ CTRL_('f'), ACT_PAGE_DOWN },
-	{ ' ', ACT_PAGE_DOWN },
 	{ KEY_PPAGE, ACT_PAGE_UP },
 	{ CTRL_('b'), ACT_PAGE_UP },
 	{ 'g', ACT_FIRST },
@@ -28,8 +36,33 @@ static const struct keybinding generic_bindings[] = {
 	{ 'G', ACT_LAST },
 	{ KEY_END, ACT_LAST },
 	{ KEY_TAB_, ACT_NEXT_PANE },
+	{ '\n', ACT_OPEN },
+	{ KEY_ENTER, ACT_OPEN },
+	{ ' ', ACT_TOGGLE_FOLD },
+	{ 'h', ACT_COLLAPSE },
+	{ KEY_LEFT, ACT_COLLAPSE },
+	{ 'l', ACT_EXPAND },
+	{ KEY_RIGHT, ACT_EXPAND },
+	{ 'E', ACT_EXPAND_ALL },
+	{ 'C', ACT_COLLAPSE_ALL },
+	{ 'm', ACT_MARK },
+	{ 'd', ACT_DIFF },
+	{ 'n', ACT_NEXT_MATCH },
+	{ 'N', ACT_PREV_MATCH },
+	{ '/', ACT_SEARCH },
+	{ 'f', ACT_FILTER },
+	{ ':', ACT_GOTO },
+	{ 't', ACT_TAG },
+	{ 'u', ACT_UNTAG },
+	{ 'e', ACT_DESCRIBE },
+	{ 'p', ACT_PIN },
+	{ 'D', ACT_DELETE },
+	{ 'H', ACT_HISTORY },
+	{ 'T', ACT_NEXT_THEME },
+	{ 'F', ACT_FOLLOW },
 	{ '?', ACT_HELP },
 	{ KEY_F(1), ACT_HELP },
+	{ KEY_ESC_, ACT_CLOSE },
 	{ CTRL_('l'), ACT_REDRAW },
 	{ 'q', ACT_QUIT },
 };
@@ -95,7 +128,8 @@ const char *key_label(int key)
 		{ KEY_RIGHT, "Right" }, { KEY_NPAGE, "PgDn" }, { KEY_PPAGE, "PgUp" },
 		{ KEY_HOME, "Home" }, { KEY_END, "End" }, { KEY_ENTER, "Enter" },
 		{ '\n', "Enter" }, { KEY_TAB_, "Tab" }, { KEY_ESC_, "Esc" },
-		{ ' ', "Space" }, { KEY_F(1), "F1" },
+		{ ' ', "Space" }, { KEY_F(1), "F1" }, { KEY_BACKSPACE, "Backspace" },
+		{ KEY_DC, "Del" },
 	};
 	static char buf[16];
 

@@ -20,6 +20,7 @@
 
 #include "draw.h"
 #include "keys.h"
+#include "prompt.h"
 #include "snapscope.h"
 
 /* What every pane shares: the manager, the session, the selection and the
@@ -39,6 +40,14 @@ struct browser {
 
 	char message[256];          /* status line message, "" for none */
 	enum draw_role message_role;
+
+	bool follow;                /* keep the newest snapshot selected */
+	const char *filter_shown;   /* the timeline's filter, escaped; NULL: none */
+	int64_t diff_old, diff_new; /* what ACT_DIFF from the timeline asks to diff */
+
+	/* The status-line prompt (browse.c runs it; see browser_ask). */
+	struct prompt prompt;
+	struct pane *asker;         /* whose answer() gets the text */
 };
 
 /* Show a one-line message on the status line until the next key.  The text
@@ -51,6 +60,16 @@ void browser_message(struct browser *br, enum draw_role role, const char *fmt, .
 void browser_error(struct browser *br, const char *what, ss_status st);
 
 struct pane;
+
+/*
+ * Ask the user on the status line: an editing prompt with `label` and the
+ * text `initial` (may be NULL), or (confirm) a y/N question.  When the user
+ * accepts, `from`'s answer() op is called with `purpose` and the text ("y"
+ * for a question answered yes); Esc answers nothing.  Label and initial are
+ * copied.
+ */
+void browser_ask(struct browser *br, struct pane *from, int purpose, const char *label,
+                 const char *initial, bool confirm);
 
 struct pane_ops {
 	const char *name;
@@ -72,6 +91,8 @@ struct pane_ops {
 	void (*select)(struct pane *p, const ss_snapshot *row);
 	/* A mouse click at (row, col) relative to the rectangle. */
 	void (*click)(struct pane *p, int row, int col);
+	/* The answer to a browser_ask() this pane made (text borrowed). */
+	void (*answer)(struct pane *p, int purpose, const char *text);
 };
 
 struct pane {
@@ -86,5 +107,32 @@ struct pane {
 extern const struct pane_ops timeline_ops;  /* timeline.c */
 extern const struct pane_ops state_ops;     /* statepane.c */
 extern const struct pane_ops help_ops;      /* help.c */
+extern const struct pane_ops historyview_ops; /* historyview.c */
+
+/* ---- what the browser asks of particular panes ---------------------------- */
+
+/* Select snapshot `id` (of the session shown); false, reported on the
+ * status line, when it cannot. */
+bool timeline_jump(struct pane *timeline, int64_t id);
+
+/* The store changed (another process wrote, or this one edited): count
+ * and read the window again; with follow on, select the newest. */
+void timeline_refresh(struct pane *timeline);
+
+/* "A=#12" when a snapshot is marked, in buf; NULL otherwise. */
+const char *timeline_mark_label(const struct pane *timeline, char *buf, size_t size);
+
+/*
+ * Load the history of the value at `path` (copied) in the browser's
+ * session into the history view: every snapshot where it changed.  SS_OK
+ * or a status already reported on the status line.
+ */
+ss_status historyview_open(struct pane *p, const ss_path *path);
+
+/* The snapshot of the history row under the cursor; 0 when none. */
+int64_t historyview_selected(const struct pane *p);
+
+/* Lines of the help overlay: the actions bound to a key somewhere. */
+size_t help_entries(void);
 
 #endif

@@ -9,14 +9,26 @@
  * last row, or backward before the first), lay the old and new rows end to
  * end, and cut the new window out of that strip around the target row.  The
  * selected row's id and created_at are kept as the anchor to rebuild the
- * window from when its height changes.
+ * window from when its height changes, when the store changes under it
+ * (live updates, edits, deletions) and to jump to a time or an id.
+ *
+ * A filter (`f`) is part of the query every fetch makes, never a pass over
+ * loaded rows, so a filtered million-row session pages like an unfiltered
+ * one.  Edits (t, u, e, p, D) go through the manager, report on the status
+ * line and re-read the window from the store: what is shown is always what
+ * is stored.
  */
 #include "pane.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "prompt.h"
+
+#define ORIGIN_MIN_WIDTH 50  /* narrower (80 columns): no origin column */
 
 /* A run of rows in time order (or reverse order while fetching). */
 struct rows {
@@ -25,7 +37,32 @@ struct rows {
 	ss_status err;              /* SS_NOMEM from the row callback */
 };
 
+/* The `f` filter, parsed: what ss_query gets (strings owned here). */
+struct filter {
+	char *spec;                 /* as typed, NULL when off */
+	char *shown;                /* spec escaped for the status line */
+	char **tags;                /* tag:T terms, all required */
+	size_t n_tags;
+	int64_t since, until;       /* since:T, until:T; SS_TIME_NONE when absent */
+	char *text;                 /* the free words, one phrase */
+	bool pinned_only;           /* is:pinned */
+	bool tagged_only;           /* is:tagged */
+};
+
+/* What a prompt opened by the timeline was for (prompt.purpose). */
+enum ask {
+	ASK_GOTO = 1,
+	ASK_FILTER,
+	ASK_TAG,
+	ASK_UNTAG,
+	ASK_DESCRIBE,
+	ASK_DELETE,
+};
+
 struct timeline {
+	struct filter filter;
+	int64_t mark_id;            /* snapshot marked A, 0: none */
+	int64_t target_id;          /* the snapshot a prompt is about */
 	struct rows win;            /* the rows on screen, oldest first */
 	size_t sel;                 /* index of the selected row in win */
 	int64_t position;           /* 1-based position of the selected row */
@@ -89,6 +126,26 @@ static void rows_reverse(struct rows *r)
 	}
 }
 
+/* The session, in time order, through the filter. */
+static void base_query(const struct pane *p, ss_query *q)
+{
+	const struct timeline *t = p->priv;
+	const struct filter *f = &t->filter;
+	ss_query_init(q);
+	q->session = p->br->session;
+	q->sort = SS_SORT_TIME;
+	q->tags = (const char *const *)f->tags;
+	q->n_tags = f->n_tags;
+	q->tags_all = true;
+	if (f->spec) {
+		q->since = f->since;
+		q->until = f->until;
+	}
+	q->text = f->text;
+	q->pinned_only = f->pinned_only;
+	q->tagged_only = f->tagged_only;
+}
+
 static int fetch_row(const ss_snapshot *row, void *user_data)
 {
 	struct rows *r = user_data;
@@ -111,9 +168,7 @@ static ss_status fetch(struct pane *p, bool backward, bool from_start, int64_t a
 	if (limit <= 0)
 		return SS_OK;
 	ss_query q;
-	ss_query_init(&q);
-	q.session = p->br->session;
-	q.sort = SS_SORT_TIME;
+	base_query(p, &q);
 	q.reverse = backward;
 	q.limit = limit;
 	ss_cursor cur = { .started = !from_start, .key = at, .id = id };
@@ -294,6 +349,536 @@ static void go_end(struct pane *p, bool last)
 	cut_window(p, &page, target, last ? p->h - 1 : 0);
 }
 
+/* ---- where the selection is ---------------------------------------------- */
+
+struct locate_ctx {
+	int64_t id;
+	int64_t at_or_before;       /* rows with the same time and an id <= id */
+	bool found;
+};
+
+static int locate_row(const ss_snapshot *row, void *user_data)
+{
+	struct locate_ctx *c = user_data;
+	if (row->id <= c->id)
+		c->at_or_before++;
+	if (row->id == c->id)
+		c->found = true;
+	return 0;
+}
+
+/*
+ * The 1-based position of snapshot (at, id) among the filtered rows, by
+ * counting (an index range count, not a load); *found says whether it is
+ * one of them.  Rows that share its millisecond are few: they are read.
+ */
+static ss_status locate(struct pane *p, int64_t at, int64_t id, int64_t *position, bool *found)
+{
+	ss_query q;
+	int64_t before = 0;
+	base_query(p, &q);
+	*found = false;
+	if (q.until == SS_TIME_NONE || q.until >= at)
+		q.until = at - 1;
+	ss_status st = ss_count(p->br->mgr, &q, &before);
+	if (st != SS_OK)
+		return st;
+	base_query(p, &q);
+	if ((q.since != SS_TIME_NONE && q.since > at) || (q.until != SS_TIME_NONE && q.until < at)) {
+		*position = before;
+		return SS_OK;
+	}
+	q.since = q.until = at;
+	struct locate_ctx c = { .id = id };
+	st = ss_search(p->br->mgr, &q, NULL, locate_row, &c);
+	if (st != SS_OK)
+		return st;
+	*position = before + c.at_or_before;
+	*found = c.found;
+	return SS_OK;
+}
+
+/* Count the filtered rows again; false (reported) on failure. */
+static bool recount(struct pane *p)
+{
+	ss_query q;
+	base_query(p, &q);
+	ss_status st = ss_count(p->br->mgr, &q, &p->br->total);
+	if (st != SS_OK) {
+		browser_error(p->br, "counting snapshots", st);
+		return false;
+	}
+	return true;
+}
+
+/* After the rows changed under the window: the window again around the
+ * anchor (or its successor, when it is gone), and its position. */
+static void reload(struct pane *p)
+{
+	struct timeline *t = p->priv;
+	if (!recount(p))
+		return;
+	if (p->br->follow || !t->anchored) {
+		go_end(p, true);
+		return;
+	}
+	int line = (int)t->sel < p->h ? (int)t->sel : p->h - 1;
+	reanchor(p, line > 0 ? line : 0);
+	if (t->win.n) {
+		const ss_snapshot *row = &t->win.v[t->sel];
+		int64_t pos;
+		bool found;
+		if (locate(p, row->created_at, row->id, &pos, &found) == SS_OK)
+			t->position = pos;
+		publish(p);
+	}
+}
+
+void timeline_refresh(struct pane *p)
+{
+	struct timeline *t = p->priv;
+	if (!t->opened || p->h <= 0)
+		return;
+	reload(p);
+}
+
+/* ---- the filter ------------------------------------------------------------ */
+
+static void filter_clear(struct filter *f)
+{
+	for (size_t i = 0; i < f->n_tags; i++)
+		free(f->tags[i]);
+	free(f->tags);
+	free(f->spec);
+	free(f->shown);
+	free(f->text);
+	*f = (struct filter){ .since = SS_TIME_NONE, .until = SS_TIME_NONE };
+}
+
+/* Append `word` (len bytes) to the free-text phrase, a space between words. */
+static bool filter_add_text(struct filter *f, const char *word, size_t len)
+{
+	size_t old = f->text ? strlen(f->text) : 0;
+	char *t = realloc(f->text, old + len + 2);
+	if (!t)
+		return false;
+	if (old)
+		t[old++] = ' ';
+	memcpy(t + old, word, len);
+	t[old + len] = '\0';
+	f->text = t;
+	return true;
+}
+
+/*
+ * Parse a filter: blank-separated terms `tag:T` (all required), `since:TIME`,
+ * `until:TIME`, `is:pinned`, `is:tagged`; every other word belongs to one
+ * free-text phrase matched against descriptions and tags (ss_query has one
+ * text field, and a phrase is what a person pastes from a description).
+ */
+static bool filter_parse(const char *spec, struct filter *f, char *err, size_t err_size)
+{
+	*f = (struct filter){ .since = SS_TIME_NONE, .until = SS_TIME_NONE };
+	const char *s = spec;
+	int64_t now = ss_now_ms();
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		if (!*s)
+			break;
+		size_t len = strcspn(s, " ");
+		char word[PROMPT_TEXT_MAX + 1];
+		memcpy(word, s, len);
+		word[len] = '\0';
+		s += len;
+		bool ok = true;
+		if (strncmp(word, "tag:", 4) == 0 && word[4]) {
+			if (ss_tag_check(word + 4, err, err_size) != SS_OK)
+				goto fail;
+			char **tags = realloc(f->tags, (f->n_tags + 1) * sizeof *tags);
+			ok = tags != NULL;
+			if (ok) {
+				f->tags = tags;
+				ok = (f->tags[f->n_tags] = strdup(word + 4)) != NULL;
+				f->n_tags += ok;
+			}
+		} else if (strncmp(word, "since:", 6) == 0 && word[6]) {
+			if (ss_time_parse(word + 6, now, &f->since, err, err_size) != SS_OK)
+				goto fail;
+		} else if (strncmp(word, "until:", 6) == 0 && word[6]) {
+			if (ss_time_parse(word + 6, now, &f->until, err, err_size) != SS_OK)
+				goto fail;
+		} else if (strcmp(word, "is:pinned") == 0) {
+			f->pinned_only = true;
+		} else if (strcmp(word, "is:tagged") == 0) {
+			f->tagged_only = true;
+		} else {
+			ok = filter_add_text(f, word, len);
+		}
+		if (!ok) {
+			snprintf(err, err_size, "out of memory");
+			goto fail;
+		}
+	}
+	f->spec = strdup(spec);
+	f->shown = ss_text_escape(spec, strlen(spec));
+	if (!f->spec || !f->shown) {
+		snprintf(err, err_size, "out of memory");
+		goto fail;
+	}
+	return true;
+fail:
+	filter_clear(f);
+	return false;
+}
+
+/* ---- jumping --------------------------------------------------------------- */
+
+/* Select snapshot `id` of this session, in the middle of the window.  A
+ * snapshot the filter hides clears the filter (asking to see it says so). */
+bool timeline_jump(struct pane *p, int64_t id)
+{
+	struct timeline *t = p->priv;
+	struct browser *br = p->br;
+	ss_snapshot meta;
+	ss_status st = ss_get(br->mgr, id, NULL, &meta);
+	if (st != SS_OK) {
+		browser_error(br, "going to a snapshot", st);
+		return false;
+	}
+	bool same = meta.session && strcmp(meta.session, br->session) == 0;
+	int64_t at = meta.created_at;
+	ss_snapshot_clear(&meta);
+	if (!same) {
+		browser_message(br, DRAW_ERROR, "#%lld is not in this session", (long long)id);
+		return false;
+	}
+	int64_t pos;
+	bool found;
+	if ((st = locate(p, at, id, &pos, &found)) != SS_OK) {
+		browser_error(br, "going to a snapshot", st);
+		return false;
+	}
+	if (!found && t->filter.spec) {
+		filter_clear(&t->filter);
+		br->filter_shown = NULL;
+		browser_message(br, DRAW_META, "filter cleared to show #%lld", (long long)id);
+		if (!recount(p) || (st = locate(p, at, id, &pos, &found)) != SS_OK) {
+			if (st != SS_OK)
+				browser_error(br, "going to a snapshot", st);
+			return false;
+		}
+	}
+	t->anchor_id = id;
+	t->anchor_at = at;
+	t->anchored = true;
+	reanchor(p, p->h / 2);
+	t->position = pos;
+	/* Asking for one snapshot is asking to stay there. */
+	br->follow = false;
+	publish(p);
+	return true;
+}
+
+/*
+ * The shown snapshot closest in time to `when` (the older one on a tie);
+ * *id 0 when none is shown.  Two keyset reads through the filter, rather
+ * than ss_nearest(), which also looks the session's summary up (a pass
+ * over all its rows).
+ */
+static ss_status nearest(struct pane *p, int64_t when, int64_t *id)
+{
+	struct rows before, after;
+	*id = 0;
+	ss_status st = fetch(p, true, false, when, INT64_MAX, 1, &before);
+	if (st != SS_OK)
+		return st;
+	if ((st = fetch(p, false, false, when, INT64_MAX, 1, &after)) != SS_OK) {
+		rows_free(&before);
+		return st;
+	}
+	const ss_snapshot *b = before.n ? &before.v[0] : NULL, *a = after.n ? &after.v[0] : NULL;
+	if (b && (!a || when - b->created_at <= a->created_at - when))
+		*id = b->id;
+	else if (a)
+		*id = a->id;
+	rows_free(&before);
+	rows_free(&after);
+	return SS_OK;
+}
+
+/* `:` — "#123", a bare id of this session, or a time (the nearest snapshot). */
+static void go_to(struct pane *p, const char *text)
+{
+	struct browser *br = p->br;
+	while (*text == ' ')
+		text++;
+	if (!*text)
+		return;
+	const char *digits_at = text[0] == '#' ? text + 1 : text;
+	char *end;
+	long long id = strtoll(digits_at, &end, 10);
+	if (*digits_at && isdigit((unsigned char)*digits_at) && *end == '\0') {
+		ss_snapshot meta;
+		bool ours = false;
+		if (ss_get(br->mgr, id, NULL, &meta) == SS_OK) {
+			ours = meta.session && strcmp(meta.session, br->session) == 0;
+			ss_snapshot_clear(&meta);
+		}
+		if (ours) {
+			timeline_jump(p, id);
+			return;
+		}
+		if (text[0] == '#') {
+			browser_message(br, DRAW_ERROR, "no snapshot #%lld in this session", id);
+			return;
+		}
+	}
+	char err[256];
+	int64_t when;
+	if (ss_time_parse(text, ss_now_ms(), &when, err, sizeof err) != SS_OK) {
+		char *safe = ss_text_escape(err, strlen(err));
+		browser_message(br, DRAW_ERROR, "not an id of this session or a time: %s",
+		                safe ? safe : "?");
+		free(safe);
+		return;
+	}
+	int64_t near;
+	if (nearest(p, when, &near) != SS_OK)
+		return;
+	if (!near) {
+		browser_message(br, DRAW_ERROR, "no snapshot to go to");
+		return;
+	}
+	timeline_jump(p, near);
+}
+
+/* ---- edits ----------------------------------------------------------------- */
+
+static const ss_snapshot *selected_row(const struct pane *p)
+{
+	const struct timeline *t = p->priv;
+	return t->win.n ? &t->win.v[t->sel] : NULL;
+}
+
+/* Trim blanks at both ends in place. */
+static char *trim(char *s)
+{
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && s[n - 1] == ' ')
+		s[--n] = '\0';
+	return s;
+}
+
+/* Report an edit's outcome and show the rows as stored now. */
+static void edited(struct pane *p, ss_status st, const char *what, const char *fmt,
+                   long long id, const char *data)
+{
+	if (st != SS_OK) {
+		browser_error(p->br, what, st);
+		return;
+	}
+	char *safe = data ? ss_text_escape(data, strlen(data)) : NULL;
+	browser_message(p->br, DRAW_META, fmt, id, safe ? safe : "");
+	free(safe);
+	reload(p);
+}
+
+static void ask(struct pane *p, enum ask purpose, const char *label, const char *initial)
+{
+	struct timeline *t = p->priv;
+	const ss_snapshot *row = selected_row(p);
+	t->target_id = row ? row->id : 0;
+	browser_ask(p->br, p, (int)purpose, label, initial, false);
+}
+
+static void ask_about_row(struct pane *p, enum action act)
+{
+	const ss_snapshot *row = selected_row(p);
+	char label[128];
+	if (!row) {
+		browser_message(p->br, DRAW_ERROR, "no snapshot selected");
+		return;
+	}
+	switch (act) {
+	case ACT_TAG:
+		snprintf(label, sizeof label, "tag #%lld: ", (long long)row->id);
+		ask(p, ASK_TAG, label, NULL);
+		break;
+	case ACT_UNTAG: {
+		if (row->n_tags == 0) {
+			browser_message(p->br, DRAW_ERROR, "#%lld has no tags", (long long)row->id);
+			return;
+		}
+		/* The tags on offer go in the label (escaped); one tag is
+		 * typed already. */
+		char list[96] = "";
+		for (size_t i = 0; i < row->n_tags; i++) {
+			char *safe = ss_text_escape(row->tags[i], strlen(row->tags[i]));
+			size_t l = strlen(list);
+			snprintf(list + l, sizeof list - l, "%s%s", i ? " " : "", safe ? safe : "?");
+			free(safe);
+		}
+		snprintf(label, sizeof label, "untag #%lld (%s): ", (long long)row->id, list);
+		ask(p, ASK_UNTAG, label, row->n_tags == 1 ? row->tags[0] : NULL);
+		break;
+	}
+	case ACT_DESCRIBE:
+		snprintf(label, sizeof label, "describe #%lld: ", (long long)row->id);
+		ask(p, ASK_DESCRIBE, label, row->description);
+		break;
+	case ACT_DELETE: {
+		struct timeline *t = p->priv;
+		snprintf(label, sizeof label, "delete #%lld%s? (y/N) ", (long long)row->id,
+		         row->pinned ? " (it is pinned)" : "");
+		t->target_id = row->id;
+		browser_ask(p->br, p, ASK_DELETE, label, NULL, true);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void timeline_answer(struct pane *p, int purpose, const char *answer)
+{
+	struct timeline *t = p->priv;
+	struct browser *br = p->br;
+	char buf[PROMPT_TEXT_MAX + 1];
+	snprintf(buf, sizeof buf, "%s", answer);
+	char *text = trim(buf);
+	long long id = (long long)t->target_id;
+	switch ((enum ask)purpose) {
+	case ASK_GOTO:
+		go_to(p, text);
+		break;
+	case ASK_FILTER: {
+		struct filter f;
+		char err[256];
+		if (!*text) {
+			if (!t->filter.spec)
+				return;
+			filter_clear(&t->filter);
+			br->filter_shown = NULL;
+			browser_message(br, DRAW_META, "filter cleared");
+		} else if (!filter_parse(text, &f, err, sizeof err)) {
+			char *safe = ss_text_escape(err, strlen(err));
+			browser_message(br, DRAW_ERROR, "filter: %s", safe ? safe : "?");
+			free(safe);
+			return;
+		} else {
+			filter_clear(&t->filter);
+			t->filter = f;
+			br->filter_shown = t->filter.shown;
+		}
+		br->follow = false;
+		if (!recount(p))
+			return;
+		/* Stay near the selected time when it is still shown. */
+		if (t->anchored) {
+			int64_t pos;
+			bool found;
+			if (locate(p, t->anchor_at, t->anchor_id, &pos, &found) == SS_OK && found) {
+				reanchor(p, p->h / 2);
+				t->position = pos;
+				publish(p);
+				return;
+			}
+		}
+		go_end(p, true);
+		br->follow = true;
+		break;
+	}
+	case ASK_TAG:
+		if (!*text)
+			return;
+		edited(p, ss_tag(br->mgr, t->target_id, text), "tagging", "tagged #%lld %s", id, text);
+		break;
+	case ASK_UNTAG:
+		if (!*text)
+			return;
+		edited(p, ss_untag(br->mgr, t->target_id, text), "untagging",
+		       "untagged #%lld %s", id, text);
+		break;
+	case ASK_DESCRIBE:
+		edited(p, ss_describe(br->mgr, t->target_id, *text ? text : NULL), "describing",
+		       *text ? "described #%lld%s" : "cleared the description of #%lld%s", id, "");
+		break;
+	case ASK_DELETE:
+		if (t->mark_id == t->target_id)
+			t->mark_id = 0;
+		edited(p, ss_delete(br->mgr, t->target_id), "deleting", "deleted #%lld%s", id, "");
+		break;
+	}
+}
+
+static void toggle_pin(struct pane *p)
+{
+	const ss_snapshot *row = selected_row(p);
+	if (!row)
+		return;
+	bool pin = !row->pinned;
+	long long id = (long long)row->id;
+	edited(p, ss_pin(p->br->mgr, row->id, pin), pin ? "pinning" : "unpinning",
+	       pin ? "pinned #%lld%s" : "unpinned #%lld%s", id, "");
+}
+
+static void toggle_mark(struct pane *p)
+{
+	struct timeline *t = p->priv;
+	const ss_snapshot *row = selected_row(p);
+	if (!row)
+		return;
+	if (t->mark_id == row->id) {
+		t->mark_id = 0;
+		browser_message(p->br, DRAW_META, "mark cleared");
+		return;
+	}
+	t->mark_id = row->id;
+	browser_message(p->br, DRAW_MARK, "marked #%lld as A; select another and press d",
+	                (long long)row->id);
+}
+
+/*
+ * `d`: A against the selection, or without a mark the selection against
+ * the row before it (in the timeline as shown, so through the filter).
+ * Sets br->diff_old/new for the browser to open the diff view; false when
+ * there is nothing to diff (reported).
+ */
+static bool pick_diff(struct pane *p)
+{
+	struct timeline *t = p->priv;
+	const ss_snapshot *row = selected_row(p);
+	if (!row)
+		return false;
+	int64_t old_id = 0;
+	if (t->mark_id) {
+		if (t->mark_id == row->id) {
+			browser_message(p->br, DRAW_ERROR, "A is selected: select another snapshot to diff");
+			return false;
+		}
+		old_id = t->mark_id;
+	} else if (t->sel > 0) {
+		old_id = t->win.v[t->sel - 1].id;
+	} else {
+		struct rows prev;
+		if (fetch(p, true, false, row->created_at, row->id, 1, &prev) != SS_OK)
+			return false;
+		old_id = prev.n ? prev.v[0].id : 0;
+		rows_free(&prev);
+	}
+	if (!old_id) {
+		browser_message(p->br, DRAW_ERROR, "nothing before #%lld: mark one with m, then d",
+		                (long long)row->id);
+		return false;
+	}
+	p->br->diff_old = old_id;
+	p->br->diff_new = row->id;
+	return true;
+}
+
 /* ---- drawing -------------------------------------------------------------- */
 
 static int digits(int64_t v)
@@ -341,11 +926,15 @@ static void draw_row(struct pane *p, int y, const ss_snapshot *row, bool selecte
 	/* On the cursor line every part takes the cursor's role so that the
 	 * highlight reads as one bar. */
 #define ROLE_(r) (selected ? cursor : (r))
+	const struct timeline *t = p->priv;
 	char buf[64];
 	int x = p->x;
 
 	if (selected)
 		draw_fill(stdscr, y, p->x, p->w, cursor);
+	/* The mark column: A for the snapshot `m` marked. */
+	if (!put(p, y, &x, row->id == t->mark_id ? "A" : " ", ROLE_(DRAW_MARK)))
+		return;
 	format_time(row->created_at, p->br->spans_days, buf, sizeof buf);
 	if (!put(p, y, &x, buf, ROLE_(DRAW_TIME)))
 		return;
@@ -363,6 +952,14 @@ static void draw_row(struct pane *p, int y, const ss_snapshot *row, bool selecte
 		return;
 	if (!put(p, y, &x, row->pinned ? "*" : " ", ROLE_(DRAW_PIN)))
 		return;
+	/* The origin only where there is room for it: at 80 columns the tags
+	 * and the description say more. */
+	if (p->w >= ORIGIN_MIN_WIDTH) {
+		static const char *const origin[] = { " manual", " auto  ", " import" };
+		if (!put(p, y, &x, row->origin <= SS_ORIGIN_IMPORT ? origin[row->origin] : " ?     ",
+		         ROLE_(DRAW_META)))
+			return;
+	}
 	for (size_t i = 0; i < row->n_tags; i++) {
 		if (!put(p, y, &x, i == 0 ? " [" : ",", ROLE_(DRAW_TAG)) ||
 		    !put_data(p, y, &x, row->tags[i], ROLE_(DRAW_TAG)))
@@ -406,6 +1003,9 @@ static ss_status timeline_open(struct pane *p)
 {
 	struct timeline *t = p->priv;
 	t->opened = true;
+	t->filter = (struct filter){ .since = SS_TIME_NONE, .until = SS_TIME_NONE };
+	/* The newest is selected at start: follow it (DESIGN, Live). */
+	p->br->follow = true;
 	/* The first page: the newest snapshots, the newest selected, as a
 	 * timeline opens on "now". */
 	if (p->h > 0) {
@@ -429,7 +1029,9 @@ static void timeline_done(struct pane *p)
 {
 	struct timeline *t = p->priv;
 	rows_free(&t->win);
+	filter_clear(&t->filter);
 	p->br->selected = NULL;
+	p->br->filter_shown = NULL;
 }
 
 static void timeline_resize(struct pane *p)
@@ -447,38 +1049,95 @@ static void timeline_resize(struct pane *p)
 	reanchor(p, line);
 }
 
+/* A move by the user: leaving the newest row stops following. */
+static void moved(struct pane *p)
+{
+	if (p->br->position != p->br->total)
+		p->br->follow = false;
+}
+
 static enum action timeline_request(struct pane *p, enum action act)
 {
+	struct timeline *t = p->priv;
+	struct browser *br = p->br;
 	switch (act) {
 	case ACT_MOVE_DOWN:
 		scroll_by(p, 1);
-		return ACT_NONE;
+		break;
 	case ACT_MOVE_UP:
 		scroll_by(p, -1);
-		return ACT_NONE;
+		break;
 	case ACT_PAGE_DOWN:
 		scroll_by(p, p->h > 1 ? p->h : 1);
-		return ACT_NONE;
+		break;
 	case ACT_PAGE_UP:
 		scroll_by(p, p->h > 1 ? -p->h : -1);
-		return ACT_NONE;
+		break;
 	case ACT_FIRST:
 		go_end(p, false);
-		return ACT_NONE;
+		break;
 	case ACT_LAST:
 		go_end(p, true);
+		break;
+	case ACT_MARK:
+		toggle_mark(p);
 		return ACT_NONE;
+	case ACT_DIFF:
+		/* The browser opens the view; the timeline only says which. */
+		return pick_diff(p) ? ACT_DIFF : ACT_NONE;
+	case ACT_GOTO:
+		ask(p, ASK_GOTO, "go to (time or #id): ", NULL);
+		return ACT_NONE;
+	case ACT_FILTER:
+		ask(p, ASK_FILTER, "filter (tag:T since:T until:T is:pinned text): ", t->filter.spec);
+		return ACT_NONE;
+	case ACT_TAG:
+	case ACT_UNTAG:
+	case ACT_DESCRIBE:
+	case ACT_DELETE:
+		ask_about_row(p, act);
+		return ACT_NONE;
+	case ACT_PIN:
+		toggle_pin(p);
+		return ACT_NONE;
+	case ACT_FOLLOW:
+		br->follow = !br->follow;
+		if (br->follow)
+			go_end(p, true);
+		browser_message(br, DRAW_META, br->follow ? "following the newest snapshot"
+		                                          : "follow off");
+		return ACT_NONE;
+	case ACT_CLOSE:
+		if (t->mark_id) {
+			t->mark_id = 0;
+			browser_message(br, DRAW_META, "mark cleared");
+			return ACT_NONE;
+		}
+		return act;
 	default:
 		return act;
 	}
+	moved(p);
+	return ACT_NONE;
+}
+
+const char *timeline_mark_label(const struct pane *p, char *buf, size_t size)
+{
+	const struct timeline *t = p->priv;
+	if (!t->mark_id)
+		return NULL;
+	snprintf(buf, size, "A=#%lld", (long long)t->mark_id);
+	return buf;
 }
 
 static void timeline_click(struct pane *p, int row, int col)
 {
 	struct timeline *t = p->priv;
 	(void)col;
-	if (row >= 0 && (size_t)row < t->win.n)
+	if (row >= 0 && (size_t)row < t->win.n) {
 		scroll_by(p, (long)row - (long)t->sel);
+		moved(p);
+	}
 }
 
 const struct pane_ops timeline_ops = {
@@ -491,4 +1150,5 @@ const struct pane_ops timeline_ops = {
 	.draw = timeline_draw,
 	.request = timeline_request,
 	.click = timeline_click,
+	.answer = timeline_answer,
 };
