@@ -19,8 +19,12 @@
 /* One place declares every command with its help, as tig declares its
  * requests; `snapscope --help`, `snapscope CMD --help` and dispatch read it. */
 const cli_command cli_commands[] = {
-	{ "browse", cmd_browse, CLI_STORE_READ, "[SESSION]",
-	  "browse the timeline in the terminal (the default command)", NULL },
+	{ "browse", cmd_browse, CLI_STORE_READ, "[SESSION] [--script FILE]",
+	  "browse the timeline in the terminal (the default command)",
+	  "  --script FILE   read keys from FILE instead of the terminal and draw on an\n"
+	  "                  unseen screen (also $SNAPSCOPE_SCRIPT); for tests, see\n"
+	  "                  tests/golden/README\n"
+	  "Keys: press ? inside for the full list.\n" },
 	{ "capture", cmd_capture, CLI_STORE_WRITE,
 	  "SESSION [FILE|-] [--tag T]... [--desc TEXT] [--pin]",
 	  "record a JSON state (from FILE or standard input); prints the new id",
@@ -121,10 +125,11 @@ const cli_command cli_commands[] = {
 	{ "verify", cmd_verify, CLI_STORE_READ, "[SESSION]",
 	  "re-read every snapshot, recompute its checksum, check the store file",
 	  "Exits with status 5 when anything is damaged, naming each damaged snapshot.\n" },
-	{ "demo", cmd_demo, CLI_STORE_WRITE, "[--steps N] [--seed S]",
+	{ "demo", cmd_demo, CLI_STORE_WRITE, "[--steps N] [--seed S] [--end TIME]",
 	  "fill session \"demo\" with the history of a simulated multi-agent system",
-	  "  --steps N   snapshots to create (default 240)\n"
-	  "  --seed S    random seed (default 1); the same seed gives the same history\n" },
+	  "  --steps N    snapshots to create (default 240)\n"
+	  "  --seed S     random seed (default 1); the same seed gives the same history\n"
+	  "  --end TIME   when the history ends (default now); with --seed, times too repeat\n" },
 	{ "help", cmd_help, CLI_STORE_NONE, "[COMMAND]", "show help for snapscope or a command",
 	  NULL },
 };
