@@ -217,19 +217,14 @@ ss_status mgr_get_meta(ss_manager *mgr, int64_t id, ss_snapshot *meta)
 
 ss_status mgr_session_id(ss_manager *mgr, const char *name, int64_t *id)
 {
-	ss_session sess;
-	ss_status st = ss_store_session_get(mgr->store, name, &sess);
+	ss_status st = ss_store_session_find(mgr->store, name, id, NULL);
 	if (st == SS_NOT_FOUND) {
 		char *safe = ss_text_escape(name, strlen(name));
 		mgr_fail(mgr, st, "no session named \"%s\"", safe ? safe : "?");
 		free(safe);
 		return st;
 	}
-	if (st != SS_OK)
-		return mgr_store_fail(mgr, st);
-	*id = sess.id;
-	ss_session_clear(&sess);
-	return SS_OK;
+	return st == SS_OK ? st : mgr_store_fail(mgr, st);
 }
 
 ss_status ss_sessions(ss_manager *mgr, ss_session **out, size_t *n)

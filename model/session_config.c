@@ -162,18 +162,17 @@ static json_t *config_to_json(const ss_session_config *cfg)
 ss_status mgr_session_config(ss_manager *mgr, const char *session, ss_session_config *out,
                              int64_t *session_id)
 {
-	ss_session sess;
-	ss_status st = ss_store_session_get(mgr->store, session, &sess);
-	if (st == SS_NOT_FOUND) {
-		int64_t unused;
-		return mgr_session_id(mgr, session, &unused);
-	}
+	int64_t id;
+	char *text;
+	ss_status st = ss_store_session_find(mgr->store, session, &id, &text);
+	if (st == SS_NOT_FOUND)
+		return mgr_session_id(mgr, session, &id);
 	if (st != SS_OK)
 		return mgr_store_fail(mgr, st);
-	st = config_parse(mgr, session, sess.config, out);
+	st = config_parse(mgr, session, text, out);
+	free(text);
 	if (session_id)
-		*session_id = sess.id;
-	ss_session_clear(&sess);
+		*session_id = id;
 	return st;
 }
 
@@ -232,12 +231,10 @@ ss_status ss_session_config_set(ss_manager *mgr, const char *session, const ss_s
 	int64_t id;
 	st = ss_store_begin(mgr->store);
 	if (st == SS_OK) {
-		ss_session existing;
-		st = ss_store_session_get(mgr->store, session, &existing);
-		if (st == SS_OK)
-			ss_session_clear(&existing);
+		st = ss_store_session_find(mgr->store, session, &id, NULL);
 		created = st == SS_NOT_FOUND;
-		st = ss_store_session_ensure(mgr->store, session, ss_now_ms(), &id);
+		if (created)
+			st = ss_store_session_ensure(mgr->store, session, ss_now_ms(), &id);
 		if (st == SS_OK)
 			st = ss_store_session_set_config(mgr->store, id, text);
 		if (st == SS_OK)

@@ -108,6 +108,31 @@ ss_status ss_store_session_get(ss_store *st, const char *name, ss_session *out)
 	return status;
 }
 
+static const char sql_session_find[] = "SELECT id, config FROM sessions WHERE name = ?1";
+
+ss_status ss_store_session_find(ss_store *st, const char *name, int64_t *id, char **config)
+{
+	if (config)
+		*config = NULL;
+	ss_status status = SS_OK;
+	sqlite3_stmt *stmt = store_stmt(st, STMT_SESSION_FIND, sql_session_find, &status);
+	if (!stmt)
+		return status;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		if (config && !(*config = column_dup(stmt, 1, "{}")))
+			status = store_error(st, SS_NOMEM, "out of memory reading session \"%s\"", name);
+	} else if (rc == SQLITE_DONE) {
+		status = store_error(st, SS_NOT_FOUND, "no session named \"%s\"", name);
+	} else {
+		status = store_fail(st, rc, "reading session \"%s\"", name);
+	}
+	store_stmt_done(stmt);
+	return status;
+}
+
 /* On failure *out is NULL and *n 0. */
 ss_status ss_store_sessions(ss_store *st, ss_session **out, size_t *n)
 {

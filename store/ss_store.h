@@ -78,7 +78,13 @@ void ss_store_set_busy_timeout(ss_store *st, int timeout_ms);
 ss_status ss_store_session_ensure(ss_store *st, const char *name, int64_t now_ms,
                                   int64_t *id);
 
-/* Summary of one session; SS_NOT_FOUND when there is none by that name. */
+/* The id (and, when config is not NULL, the configuration text, caller
+ * frees) of session `name`, without summing over its snapshots: the cheap
+ * lookup every capture makes.  SS_NOT_FOUND. */
+ss_status ss_store_session_find(ss_store *st, const char *name, int64_t *id, char **config);
+
+/* Summary of one session (its counts and sizes cost a pass over its
+ * snapshots); SS_NOT_FOUND when there is none by that name. */
 ss_status ss_store_session_get(ss_store *st, const char *name, ss_session *out);
 
 /* Every session, sorted by name.  Free with ss_session_array_free(). */

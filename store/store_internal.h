@@ -51,6 +51,7 @@ typedef enum store_stmt_id {
 	STMT_SNAP_REBASE,
 	STMT_SNAP_PREV,
 	STMT_SNAP_NEXT,
+	STMT_SESSION_FIND,
 	STMT_COUNT_
 } store_stmt_id;
 

@@ -910,6 +910,18 @@ START_TEST(test_sessions)
 	ck_assert_int_eq(ss_store_session_ensure(st, "zulu", 5, &z), SS_OK);
 	ck_assert_int_eq(ss_store_session_ensure(st, "zulu", 6, &z2), SS_OK);
 	ck_assert_int_eq(z, z2);
+	ck_assert_int_eq(ss_store_session_set_config(st, z, "{\"keyframe_every\":3}"), SS_OK);
+	int64_t found = 0;
+	char *config = NULL;
+	ck_assert_int_eq(ss_store_session_find(st, "zulu", &found, &config), SS_OK);
+	ck_assert_int_eq(found, z);
+	ck_assert_str_eq(config, "{\"keyframe_every\":3}");
+	free(config);
+	ck_assert_int_eq(ss_store_session_find(st, "zulu", &found, NULL), SS_OK);
+	ck_assert_int_eq(ss_store_session_find(st, "nobody", &found, &config), SS_NOT_FOUND);
+	ck_assert_ptr_null(config);
+	ck_assert_ptr_nonnull(strstr(ss_store_errmsg(st), "nobody"));
+	ck_assert_int_eq(ss_store_session_set_config(st, z, "{}"), SS_OK);
 	int64_t a = session(st, "Alpha.1_x-y");
 	ck_assert_int_eq(ss_store_session_ensure(st, "bad name", 1, &z2), SS_USAGE);
 	ck_assert_int_eq(ss_store_session_ensure(st, "", 1, &z2), SS_USAGE);
