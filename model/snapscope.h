@@ -342,4 +342,27 @@ void ss_duration_format(int64_t ms, char *buf, size_t size);
 ss_status ss_demo_fill(ss_manager *mgr, int steps, uint64_t seed, int64_t end_ms,
                        int64_t *created);
 
+/* ---- export -------------------------------------------------------------- */
+
+/*
+ * Write the snapshots matching `q` (all its filters, limit and offset;
+ * ordered as it sorts), or exactly `ids` in the order given when n_ids > 0
+ * (q is then ignored and may be NULL), to `path` as the JSON export of
+ * DESIGN.md: {"format":"snapscope-export","version":1,"exported_at":..,
+ * "sessions":[{"name":..,"config":{..}}..],"snapshots":[{"id","session",
+ * "seq","created_at","origin","tags","pinned","description","checksum",
+ * "state"}..]}, with each state in its document's own key order.
+ *
+ * Streamed: one state in memory at a time.  The file is created with mode
+ * 0600 under a temporary name in the same directory, synced, and then
+ * renamed to `path`, so `path` never shows a partial export.  An existing
+ * `path` is SS_EXISTS unless `force`; a symbolic link (or anything but a
+ * regular file) at `path` is refused even with force (SS_USAGE); a missing
+ * directory is SS_NOT_FOUND naming it; an unknown id is SS_NOT_FOUND before
+ * anything is written.  On failure nothing is left behind.  *written (may
+ * be NULL) gets the number of snapshots exported.
+ */
+ss_status ss_export_json(ss_manager *mgr, const ss_query *q, const int64_t *ids, size_t n_ids,
+                         const char *path, bool force, int64_t *written);
+
 #endif

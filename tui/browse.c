@@ -104,6 +104,7 @@ void browser_ask(struct browser *br, struct pane *from, int purpose, const char 
 	else
 		prompt_open(&br->prompt, purpose, label, initial);
 	br->asker = from;
+	br->confirm_no = NULL;
 }
 
 /* ---- layout --------------------------------------------------------------- */
@@ -370,6 +371,7 @@ static bool timeline_action(enum action act)
 	case ACT_UNTAG:
 	case ACT_DESCRIBE:
 	case ACT_PIN:
+	case ACT_EXPORT:
 	case ACT_DELETE:
 	case ACT_FOLLOW:
 		return true;
@@ -469,7 +471,7 @@ static void prompt_key(struct ui *ui, wint_t ch, bool is_key)
 		 * state pane shows it again. */
 		br->selection_changed = true;
 	} else if (r == PROMPT_CANCEL && br->prompt.confirm) {
-		browser_message(br, DRAW_META, "not deleted");
+		browser_message(br, DRAW_META, "%s", br->confirm_no ? br->confirm_no : "not deleted");
 	}
 }
 

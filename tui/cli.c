@@ -125,6 +125,20 @@ const cli_command cli_commands[] = {
 	{ "verify", cmd_verify, CLI_STORE_READ, "[SESSION]",
 	  "re-read every snapshot, recompute its checksum, check the store file",
 	  "Exits with status 5 when anything is damaged, naming each damaged snapshot.\n" },
+	{ "export", cmd_export, CLI_STORE_READ,
+	  "[SESSION] [--id ID]... [--tag T]... [--since TIME] [--until TIME]\n"
+	  "              [--format json] [--force] -o FILE",
+	  "write snapshots with their full states to a file (JSON export)",
+	  "  -o, --output FILE   the file to write (created with mode 0600)\n"
+	  "  --id ID             export exactly this snapshot (repeatable; not with the filters)\n"
+	  "  --tag T             only snapshots with tag T (repeatable: any of them)\n"
+	  "  --since TIME        created at or after TIME\n"
+	  "  --until TIME        created at or before TIME\n"
+	  "  --format json       the format; json is the one there is: one document with the\n"
+	  "                      sessions and every snapshot's metadata, checksum and state\n"
+	  "  --force             replace FILE when it exists\n"
+	  "Without SESSION or --id: every session.  FILE appears only when complete (written\n"
+	  "under a temporary name, synced, then renamed); it is never a symbolic link.\n" },
 	{ "demo", cmd_demo, CLI_STORE_WRITE, "[--steps N] [--seed S] [--end TIME]",
 	  "fill session \"demo\" with the history of a simulated multi-agent system",
 	  "  --steps N    snapshots to create (default 240)\n"

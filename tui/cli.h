@@ -190,6 +190,7 @@ int cmd_pin(cli_ctx *ctx, int argc, char **argv);
 int cmd_unpin(cli_ctx *ctx, int argc, char **argv);
 int cmd_delete(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(cli_ctx *ctx, int argc, char **argv);
+int cmd_export(cli_ctx *ctx, int argc, char **argv);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 int cmd_help(cli_ctx *ctx, int argc, char **argv);
 

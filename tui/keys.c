@@ -18,9 +18,8 @@
  * DESIGN.md's key map.  Actions that only one pane understands (fold, search,
  * n/N) are bound here too, so that the same key means the same thing in
  * every pane; a pane that has no use for one returns it and the browser
- * ignores it.  Export (x) and capture control (c, P) are left unbound: the
- * browser neither exports nor captures yet, and the help lists only what is
- * bound.
+ * ignores it.  Capture control (c, P) is left unbound: the browser does not
+ * capture yet, and the help lists only what is bound.
  */
 static const struct keybinding generic_bindings[] = {
 	{ 'j', ACT_MOVE_DOWN },
@@ -56,6 +55,7 @@ static const struct keybinding generic_bindings[] = {
 	{ 'u', ACT_UNTAG },
 	{ 'e', ACT_DESCRIBE },
 	{ 'p', ACT_PIN },
+	{ 'x', ACT_EXPORT },
 	{ 'D', ACT_DELETE },
 	{ 'H', ACT_HISTORY },
 	{ 'T', ACT_NEXT_THEME },

@@ -48,6 +48,8 @@ struct browser {
 	/* The status-line prompt (browse.c runs it; see browser_ask). */
 	struct prompt prompt;
 	struct pane *asker;         /* whose answer() gets the text */
+	const char *confirm_no;     /* said when a y/N question is answered no;
+	                               NULL: "not deleted" (browser_ask resets it) */
 };
 
 /* Show a one-line message on the status line until the next key.  The text

@@ -16,7 +16,8 @@
  * loaded rows, so a filtered million-row session pages like an unfiltered
  * one.  Edits (t, u, e, p, D) go through the manager, report on the status
  * line and re-read the window from the store: what is shown is always what
- * is stored.
+ * is stored.  Export (x) writes the marked range, else the filtered list,
+ * else the selected snapshot, through ss_export_json().
  */
 #include "pane.h"
 
@@ -57,12 +58,20 @@ enum ask {
 	ASK_UNTAG,
 	ASK_DESCRIBE,
 	ASK_DELETE,
+	ASK_EXPORT,
+	ASK_OVERWRITE,
 };
+
+/* What `x` offers to write: a file in the current directory, as a shell's
+ * relative name would be. */
+#define EXPORT_DEFAULT_NAME "snapscope-export.json"
+
 
 struct timeline {
 	struct filter filter;
 	int64_t mark_id;            /* snapshot marked A, 0: none */
 	int64_t target_id;          /* the snapshot a prompt is about */
+	char export_path[PROMPT_TEXT_MAX + 1]; /* kept from the name to the overwrite question */
 	struct rows win;            /* the rows on screen, oldest first */
 	size_t sel;                 /* index of the selected row in win */
 	int64_t position;           /* 1-based position of the selected row */
@@ -742,6 +751,143 @@ static void ask_about_row(struct pane *p, enum action act)
 	}
 }
 
+/* ---- export ------------------------------------------------------------------ */
+
+/* Ids of the marked range, collected in timeline order. */
+struct id_range {
+	int64_t lo_at, lo_id, hi_at, hi_id;     /* inclusive keyset bounds */
+	int64_t *ids;
+	size_t n, cap;
+	bool oom;
+};
+
+static int collect_range(const ss_snapshot *row, void *user_data)
+{
+	struct id_range *r = user_data;
+	/* The time bounds of the query may take in neighbours with the same
+	 * created_at; the (created_at, id) order of the timeline decides. */
+	if ((row->created_at == r->lo_at && row->id < r->lo_id) ||
+	    (row->created_at == r->hi_at && row->id > r->hi_id))
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		int64_t *v = realloc(r->ids, cap * sizeof *v);
+		if (!v) {
+			r->oom = true;
+			return 1;
+		}
+		r->ids = v;
+		r->cap = cap;
+	}
+	r->ids[r->n++] = row->id;
+	return 0;
+}
+
+/*
+ * The ids from the mark A to the selected row, inclusive, in the session
+ * (not through the filter: a range is a stretch of time).  Only ids are
+ * held; ss_export_json() streams the states.  False, reported, on failure.
+ */
+static bool marked_range(struct pane *p, const ss_snapshot *row, struct id_range *r)
+{
+	const struct timeline *t = p->priv;
+	struct browser *br = p->br;
+	ss_snapshot mark;
+	ss_status st = ss_get(br->mgr, t->mark_id, NULL, &mark);
+	if (st != SS_OK) {
+		browser_error(br, "export: the marked snapshot", st);
+		return false;
+	}
+	bool mark_first = mark.created_at < row->created_at ||
+	                  (mark.created_at == row->created_at && mark.id < row->id);
+	*r = (struct id_range){
+		.lo_at = mark_first ? mark.created_at : row->created_at,
+		.lo_id = mark_first ? mark.id : row->id,
+		.hi_at = mark_first ? row->created_at : mark.created_at,
+		.hi_id = mark_first ? row->id : mark.id,
+	};
+	ss_snapshot_clear(&mark);
+	ss_query q;
+	ss_query_init(&q);
+	q.session = br->session;
+	q.sort = SS_SORT_TIME;
+	q.since = r->lo_at;
+	q.until = r->hi_at;
+	st = ss_search(br->mgr, &q, NULL, collect_range, r);
+	if (r->oom) {
+		browser_message(br, DRAW_ERROR, "export: out of memory");
+	} else if (st != SS_OK) {
+		browser_error(br, "export", st);
+	} else if (r->n == 0) {
+		browser_message(br, DRAW_ERROR, "export: the marked range is empty");
+	} else {
+		return true;
+	}
+	free(r->ids);
+	r->ids = NULL;
+	return false;
+}
+
+/* What `x` would write, for its prompt. */
+static void export_label(const struct pane *p, const ss_snapshot *row, char *buf, size_t size)
+{
+	const struct timeline *t = p->priv;
+	if (t->mark_id && row)
+		snprintf(buf, size, "export #%lld to #%lld to: ", (long long)t->mark_id,
+		         (long long)row->id);
+	else if (t->filter.spec)
+		snprintf(buf, size, "export the filtered list (%lld) to: ", (long long)p->br->total);
+	else if (row)
+		snprintf(buf, size, "export #%lld to: ", (long long)row->id);
+	else
+		snprintf(buf, size, "export to: ");
+}
+
+/* Write the export to t->export_path; an existing file asks first. */
+static void run_export(struct pane *p, bool force)
+{
+	struct timeline *t = p->priv;
+	struct browser *br = p->br;
+	const ss_snapshot *row = selected_row(p);
+	const char *path = t->export_path;
+	int64_t written = 0;
+	ss_status st;
+	if (t->mark_id && row) {
+		struct id_range r;
+		if (!marked_range(p, row, &r))
+			return;
+		st = ss_export_json(br->mgr, NULL, r.ids, r.n, path, force, &written);
+		free(r.ids);
+	} else if (t->filter.spec) {
+		ss_query q;
+		base_query(p, &q);
+		st = ss_export_json(br->mgr, &q, NULL, 0, path, force, &written);
+	} else if (row) {
+		int64_t id = row->id;
+		st = ss_export_json(br->mgr, NULL, &id, 1, path, force, &written);
+	} else {
+		browser_message(br, DRAW_ERROR, "no snapshot selected");
+		return;
+	}
+	char *safe = ss_text_escape(path, strlen(path));
+	if (st == SS_EXISTS && !force) {
+		char label[128];
+		snprintf(label, sizeof label, "%s exists; overwrite? (y/N) ", safe ? safe : "the file");
+		browser_ask(br, p, ASK_OVERWRITE, label, NULL, true);
+		br->confirm_no = "not exported";
+	} else if (st != SS_OK) {
+		const char *msg = ss_errmsg(br->mgr);
+		char *safe_msg = ss_text_escape(msg, strlen(msg));
+		browser_message(br, DRAW_ERROR, "%s", safe_msg && *safe_msg ? safe_msg
+		                                                            : ss_status_str(st));
+		free(safe_msg);
+	} else {
+		browser_message(br, DRAW_META, "exported %lld snapshot%s to %s", (long long)written,
+		                written == 1 ? "" : "s", safe ? safe : "?");
+	}
+	free(safe);
+}
+
 static void timeline_answer(struct pane *p, int purpose, const char *answer)
 {
 	struct timeline *t = p->priv;
@@ -810,6 +956,15 @@ static void timeline_answer(struct pane *p, int purpose, const char *answer)
 		if (t->mark_id == t->target_id)
 			t->mark_id = 0;
 		edited(p, ss_delete(br->mgr, t->target_id), "deleting", "deleted #%lld%s", id, "");
+		break;
+	case ASK_EXPORT:
+		if (!*text)
+			return;
+		snprintf(t->export_path, sizeof t->export_path, "%s", text);
+		run_export(p, false);
+		break;
+	case ASK_OVERWRITE:
+		run_export(p, true);
 		break;
 	}
 }
@@ -1100,6 +1255,12 @@ static enum action timeline_request(struct pane *p, enum action act)
 	case ACT_PIN:
 		toggle_pin(p);
 		return ACT_NONE;
+	case ACT_EXPORT: {
+		char label[128];
+		export_label(p, selected_row(p), label, sizeof label);
+		ask(p, ASK_EXPORT, label, EXPORT_DEFAULT_NAME);
+		return ACT_NONE;
+	}
 	case ACT_FOLLOW:
 		br->follow = !br->follow;
 		if (br->follow)
