@@ -4,111 +4,12 @@
 # diff with d, and reads the screen back with capture-pane.  Every wait
 # polls the screen with a deadline, never a blind sleep.  Prints
 # "ok - NAME" / "not ok - NAME"; exits 1 when anything failed.
-#
-# Until the browser opens the diff view on `d` (tui/browse.c calls
-# diffview_open), there is no way in: the script then says so in "# SKIP"
-# lines and reports nothing, rather than passing checks it did not make.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-BIN=${SNAPSCOPE_BIN:-$root/build/snapscope}
-SOCK=snapscope-diff-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/snapscope-diff-XXXXXX")
-STORE=$TMP/store.db
-failed=0
+. "$here/lib.sh"
 
-tm() { tmux -u -L "$SOCK" "$@"; }
-cleanup() {
-	tm kill-server >/dev/null 2>&1
-	# A server that exits on its own can leave its socket file behind.
-	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $1"; }
-not_ok() {
-	echo "not ok - $1"
-	failed=$((failed + 1))
-	if [ -n "${2:-}" ]; then
-		printf '%s\n' "$2" | sed 's/^/#   /'
-	fi
-}
-
-screen() { tm capture-pane -p -t "$1" 2>/dev/null; }
-now_ms() { date +%s%3N; }
-
-# wait_for TARGET TEXT [SECONDS]: poll until TEXT (fixed string) is on screen.
-wait_for() {
-	local deadline=$(($(now_ms) + ${3:-5} * 1000))
-	while :; do
-		screen "$1" | grep -qF -- "$2" && return 0
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-# wait_re TARGET REGEX [SECONDS]: poll until a line matches REGEX (ERE).
-wait_re() {
-	local deadline=$(($(now_ms) + ${3:-5} * 1000))
-	while :; do
-		screen "$1" | grep -qE -- "$2" && return 0
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-wait_gone() {
-	local deadline=$(($(now_ms) + ${3:-5} * 1000))
-	while :; do
-		screen "$1" | grep -qF -- "$2" || return 0
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-wait_file() {
-	local deadline=$(($(now_ms) + ${2:-5} * 1000))
-	while [ ! -s "$1" ]; do
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-expect() {
-	if wait_for "$2" "$3"; then ok "$1"; else not_ok "$1" "$(screen "$2")"; fi
-}
-
-expect_re() {
-	if wait_re "$2" "$3"; then ok "$1"; else not_ok "$1" "$(screen "$2")"; fi
-}
-
-start() {
-	local target=$1 cols=$2 rows=$3
-	shift 3
-	local cmd
-	cmd=$(printf '%q ' "$BIN" "$@")
-	cmd="$cmd; echo EXIT=\$? > $(printf '%q' "$TMP/$target.exit")"
-	tm new-session -d -s "$target" -x "$cols" -y "$rows" \
-		env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 bash -c "$cmd"
-}
-
-alive() { [ ! -e "$TMP/$1.exit" ] && tm has-session -t "$1" 2>/dev/null; }
-
-quit() {
-	tm send-keys -t "$1" q
-	if wait_file "$TMP/$1.exit" && grep -qx 'EXIT=0' "$TMP/$1.exit"; then
-		ok "$2"
-	else
-		not_ok "$2" "$(cat "$TMP/$1.exit" 2>/dev/null || echo 'still running')"
-	fi
-}
-
-if ! grep -q 'diffview_open' "$root/tui/browse.c" 2>/dev/null; then
-	echo "# SKIP diff view: tui/browse.c does not open it on d yet (no diffview_open call)"
-	exit 0
-fi
 if ! command -v tmux >/dev/null 2>&1; then
 	not_ok "tmux is installed (make deps installs it)"
 	exit 1

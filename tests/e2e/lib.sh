@@ -41,6 +41,16 @@ wait_for() {
 	done
 }
 
+# wait_re TARGET REGEX [SECONDS]: poll until a line matches REGEX (ERE).
+wait_re() {
+	local deadline=$(($(now_ms) + ${3:-5} * 1000))
+	while :; do
+		screen "$1" | grep -qE -- "$2" && return 0
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
 # wait_gone TARGET TEXT [SECONDS]: poll until TEXT is no longer on screen.
 wait_gone() {
 	local deadline=$(($(now_ms) + ${3:-5} * 1000))
@@ -63,6 +73,11 @@ wait_file() {
 # expect NAME TARGET TEXT: ok when TEXT shows up in time.
 expect() {
 	if wait_for "$2" "$3"; then ok "$1"; else not_ok "$1" "$(screen "$2")"; fi
+}
+
+# expect_re NAME TARGET REGEX: ok when a line matching REGEX shows up in time.
+expect_re() {
+	if wait_re "$2" "$3"; then ok "$1"; else not_ok "$1" "$(screen "$2")"; fi
 }
 
 # start TARGET COLS ROWS ARGS...: run the binary in a new detached session;

@@ -8,67 +8,24 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=${SNAPSCOPE_BIN:-$ROOT/build/snapscope}
 # The repository's themes, wherever the binary and the current directory are.
 export SNAPSCOPE_THEMES=${SNAPSCOPE_THEMES:-$ROOT/themes}
-SOCK=snapscope-theme-$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/snapscope-theme-XXXXXX")
-STORE=$TMP/store.db
-failed=0
+. "$ROOT/tests/e2e/lib.sh"
 
-tm() { tmux -u -L "$SOCK" "$@"; }
-cleanup() {
-	tm kill-server >/dev/null 2>&1
-	# A server that exits on its own can leave its socket file behind.
-	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { echo "ok - $1"; }
 skip() { echo "# SKIP $1"; }
-not_ok() {
-	echo "not ok - $1"
-	failed=$((failed + 1))
-	if [ -n "${2:-}" ]; then
-		# What was seen, for whoever reads the failure.
-		printf '%s\n' "$2" | sed 's/^/#   /'
-	fi
-}
 
-screen() { tm capture-pane -p -t "$1" 2>/dev/null; }
 # The screen with its attributes and colours as SGR sequences.
 screen_sgr() { tm capture-pane -p -e -t "$1" 2>/dev/null; }
-now_ms() { date +%s%3N; }
 
 # An SGR sequence that sets a foreground or background colour: 30-37, 38;...,
 # 40-47, 48;..., 90-97, 100-107 anywhere in its parameter list.
 COLOR_SGR=$'\e\\[([0-9]+;)*(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9]+)*m'
-
-# wait_for TARGET TEXT [SECONDS]: poll until TEXT (fixed string) is on screen.
-wait_for() {
-	local deadline=$(($(now_ms) + ${3:-5} * 1000))
-	while :; do
-		screen "$1" | grep -qF -- "$2" && return 0
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
 
 # wait_sgr TARGET TEXT [SECONDS]: poll until the raw screen holds TEXT.
 wait_sgr() {
 	local deadline=$(($(now_ms) + ${3:-5} * 1000))
 	while :; do
 		screen_sgr "$1" | grep -qF -- "$2" && return 0
-		[ "$(now_ms)" -ge "$deadline" ] && return 1
-		sleep 0.05
-	done
-}
-
-# wait_file PATH [SECONDS]: poll until PATH exists and is not empty.
-wait_file() {
-	local deadline=$(($(now_ms) + ${2:-5} * 1000))
-	while [ ! -s "$1" ]; do
 		[ "$(now_ms)" -ge "$deadline" ] && return 1
 		sleep 0.05
 	done
@@ -88,13 +45,9 @@ expect_status() {
 	if wait_status "$2" "$3"; then ok "$1"; else not_ok "$1" "$(screen "$2")"; fi
 }
 
-expect() {
-	if wait_for "$2" "$3"; then ok "$1"; else not_ok "$1" "$(screen "$2")"; fi
-}
-
-# start TARGET ARGS...: run the binary at 100x30 in a new detached session,
+# start_themed TARGET ARGS...: run the binary at 100x30 in a new detached session,
 # stderr to $TMP/TARGET.err, exit status to $TMP/TARGET.exit.
-start() {
+start_themed() {
 	local target=$1
 	shift
 	local cmd
@@ -103,17 +56,6 @@ start() {
 	tm new-session -d -s "$target" -x 100 -y 30 \
 		env TERM=xterm-256color TZ=UTC LC_ALL=C.UTF-8 SNAPSCOPE_THEMES="$SNAPSCOPE_THEMES" \
 		${EXTRA_ENV:-} bash -c "$cmd"
-}
-
-alive() { [ ! -e "$TMP/$1.exit" ] && tm has-session -t "$1" 2>/dev/null; }
-
-quit() {
-	tm send-keys -t "$1" q
-	if wait_file "$TMP/$1.exit" && grep -qx 'EXIT=0' "$TMP/$1.exit"; then
-		ok "$2"
-	else
-		not_ok "$2" "$(cat "$TMP/$1.exit" 2>/dev/null || echo 'still running')"
-	fi
 }
 
 # refused TARGET NAME TEXT: the browser exits with status 2, saying TEXT.
@@ -160,7 +102,7 @@ fi
 # ---- a shipped theme by name ------------------------------------------------
 
 # light.theme's title bar is colour 231 on 25: tmux reports it as 48;5;25.
-start light --store "$STORE" --theme light browse demo
+start_themed light --store "$STORE" --theme light browse demo
 expect "--theme light: the browser opens" light "seq 20 (20/20)"
 if wait_sgr light '48;5;25'; then
 	ok "--theme light: its colours are on screen"
@@ -169,7 +111,7 @@ else
 fi
 quit light "q quits the light-themed browser with status 0"
 
-EXTRA_ENV=SNAPSCOPE_THEME=light start envtheme --store "$STORE" browse demo
+EXTRA_ENV=SNAPSCOPE_THEME=light start_themed envtheme --store "$STORE" browse demo
 expect "\$SNAPSCOPE_THEME=light: the browser opens" envtheme "seq 20 (20/20)"
 if wait_sgr envtheme '48;5;25'; then
 	ok "\$SNAPSCOPE_THEME chooses the theme too"
@@ -181,7 +123,7 @@ quit envtheme "q quits with status 0 (\$SNAPSCOPE_THEME)"
 # ---- a theme file by path -----------------------------------------------------
 
 printf '# only the title\ncolor title 201 default bold\n' >"$TMP/pink.theme"
-start path --store "$STORE" --theme "$TMP/pink.theme" browse demo
+start_themed path --store "$STORE" --theme "$TMP/pink.theme" browse demo
 expect "--theme PATH: the browser opens" path "seq 20 (20/20)"
 if wait_sgr path '38;5;201'; then
 	ok "--theme PATH: the file's colour is on screen"
@@ -192,11 +134,11 @@ quit path "q quits with status 0 (theme path)"
 
 # ---- refusals ------------------------------------------------------------------
 
-start nosuch --store "$STORE" --theme nosuch browse demo
+start_themed nosuch --store "$STORE" --theme nosuch browse demo
 refused nosuch "--theme nosuch: exit 2 naming the theme" "unknown theme 'nosuch'"
 
 printf '# a theme\ncolor title black cyan\n\ncolor mark purpel default bold\n' >"$TMP/bad.theme"
-start bad --store "$STORE" --theme "$TMP/bad.theme" browse demo
+start_themed bad --store "$STORE" --theme "$TMP/bad.theme" browse demo
 refused bad "a bad line: exit 2 naming file and line" "$TMP/bad.theme:4: unknown colour 'purpel'"
 if [ "$(wc -l <"$TMP/bad.err")" -eq 1 ]; then
 	ok "a bad theme: one line on stderr"
@@ -214,7 +156,7 @@ fi
 
 # ---- NO_COLOR ----------------------------------------------------------------------
 
-EXTRA_ENV=NO_COLOR=1 start mono --store "$STORE" --theme high-contrast browse demo
+EXTRA_ENV=NO_COLOR=1 start_themed mono --store "$STORE" --theme high-contrast browse demo
 expect "NO_COLOR with --theme high-contrast: the browser opens" mono "seq 20 (20/20)"
 raw=$(screen_sgr mono)
 if printf '%s' "$raw" | grep -qE "$COLOR_SGR"; then
@@ -234,7 +176,7 @@ if ! grep -q 'theme_next(' $(ls "$ROOT"/tui/*.c | grep -v '/theme\.c$'); then
 	exit $((failed > 0))
 fi
 
-start cycle --store "$STORE" browse demo
+start_themed cycle --store "$STORE" browse demo
 expect "default theme: the browser opens" cycle "seq 20 (20/20)"
 if screen cycle | grep -qF "high-contrast"; then
 	not_ok "no theme name on screen before T" "$(screen cycle)"
