@@ -13,7 +13,9 @@
  * Live: the loop waits for a key at most POLL_MS, then asks the model
  * whether another connection wrote to the store (ss_changed_since, one
  * PRAGMA); if so the timeline re-reads its window, and with follow on
- * selects the newest snapshot.
+ * selects the newest snapshot.  While the state pane waits for a large
+ * state read off the UI thread (loader.h) the wait is LOAD_POLL_MS, so the
+ * state shows soon after it is read.
  *
  * Scripted mode (script.h): keys come from a file, ncurses draws into a
  * screen on /dev/null, :dump writes the screen's text.  Everything else is
@@ -26,6 +28,7 @@
 #include "browse.h"
 
 #include "diffview.h"
+#include "loader.h"
 #include "pane.h"
 #include "script.h"
 #include "statepane.h"
@@ -47,6 +50,7 @@
 #define SPLIT_MIN_COLS 60       /* narrower: one pane at a time */
 #define ERR_READS_MAX 64        /* consecutive failed reads: the terminal is gone */
 #define POLL_MS 500             /* how often the store is checked for news */
+#define LOAD_POLL_MS 50         /* key wait while a state loads off the UI thread */
 #define HELP_MAX_COLS 92        /* the longest help line, keys included */
 
 enum { PANE_TIMELINE, PANE_STATE, PANE_DIFF, PANE_HISTORY, PANE_HELP, PANE_COUNT };
@@ -672,12 +676,15 @@ static int run(struct ui *ui, char *fatal, size_t fatal_size)
 {
 	int err_reads = 0;
 	int64_t last_poll = monotonic_ms();
+	struct pane *sp = &ui->panes[PANE_STATE];
 	for (;;) {
 		if (ui->br.selection_changed) {
 			ui->br.selection_changed = false;
-			struct pane *sp = &ui->panes[PANE_STATE];
 			sp->ops->select(sp, ui->br.selected);
 		}
+		/* A state read off the UI thread: shown once it is there. */
+		if (statepane_loading(sp))
+			statepane_poll(sp);
 		draw_all(ui);
 		if (got_signal)
 			return SS_EXIT_FAILURE;
@@ -703,6 +710,10 @@ static int run(struct ui *ui, char *fatal, size_t fatal_size)
 			wch = step.ch;
 			r = step.is_key ? KEY_CODE_YES : OK;
 		} else {
+			/* While a state loads, wake often to show it soon; the
+			 * loader's pipe is read then (statepane_poll). */
+			int wait_ms = statepane_loading(sp) ? LOAD_POLL_MS : POLL_MS;
+			timeout(wait_ms);
 			int64_t began = monotonic_ms();
 			r = get_wch(&wch);
 			if (r == ERR) {
@@ -710,7 +721,7 @@ static int run(struct ui *ui, char *fatal, size_t fatal_size)
 				 * over and over means the terminal went away. */
 				if (got_signal)
 					return SS_EXIT_FAILURE;
-				if (monotonic_ms() - began < POLL_MS / 2 && errno != EINTR) {
+				if (monotonic_ms() - began < wait_ms / 2 && errno != EINTR) {
 					if (++err_reads >= ERR_READS_MAX) {
 						snprintf(fatal, fatal_size, "lost the terminal");
 						return SS_EXIT_FAILURE;
@@ -718,8 +729,10 @@ static int run(struct ui *ui, char *fatal, size_t fatal_size)
 				} else {
 					err_reads = 0;
 				}
-				poll_store(ui);
-				last_poll = monotonic_ms();
+				if (monotonic_ms() - last_poll >= POLL_MS) {
+					poll_store(ui);
+					last_poll = monotonic_ms();
+				}
 				continue;
 			}
 			err_reads = 0;
@@ -761,6 +774,9 @@ static int run(struct ui *ui, char *fatal, size_t fatal_size)
 
 static void ui_free(struct ui *ui)
 {
+	/* First: it may be reading the store; waits for a load in progress. */
+	loader_stop(ui->br.loader);
+	ui->br.loader = NULL;
 	for (int i = 0; i < PANE_COUNT; i++) {
 		struct pane *p = &ui->panes[i];
 		if (p->priv && p->ops && p->ops->done)

@@ -23,10 +23,16 @@
 #include "prompt.h"
 #include "snapscope.h"
 
+struct loader;
+
 /* What every pane shares: the manager, the session, the selection and the
  * status line's message.  Owned by browse.c. */
 struct browser {
 	ss_manager *mgr;
+	/* Reads large states off the UI thread (loader.h): started by the
+	 * state pane on its first large state, stopped by browse.c on exit;
+	 * NULL until then. */
+	struct loader *loader;
 	const char *session;        /* NULL when the store has no sessions */
 	char *session_shown;        /* the name escaped for the screen */
 	int64_t total;              /* snapshots in the session (ss_count) */

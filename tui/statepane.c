@@ -14,10 +14,16 @@
  * The fold state, the focus and the search live in the tree across
  * selections, so stepping through the timeline keeps the same view of each
  * state.  When the pane is short the metadata gives way to the tree.
+ *
+ * A state of LOAD_ASYNC_BYTES or more is read by the loader thread
+ * (loader.h): the metadata and "loading snapshot #N…" show at once, keys
+ * keep working, and the browser's loop hands the result over through
+ * statepane_poll; a result for a snapshot no longer selected is dropped.
  */
 #include "statepane.h"
 
 #include "jtree.h"
+#include "loader.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +34,10 @@
 
 #define TREE_MIN_ROWS 3         /* fewer rows for the tree: hide the metadata */
 #define ROWS_MAX 512            /* rows drawn at most (taller terminals are rare) */
+/* States this large (compact JSON) are read by the loader thread; smaller
+ * ones read in milliseconds, and reading them here keeps the pane from
+ * flashing "loading" while stepping (and scripted runs deterministic). */
+#define LOAD_ASYNC_BYTES (1024 * 1024)
 
 enum line_kind {
 	LINE_META,
@@ -54,6 +64,8 @@ struct statepane {
 	bool has_state;             /* the tree shows the selected snapshot's state */
 	size_t meta_shown;          /* metadata lines on screen (layout) */
 	char *status;               /* the focus's path, escaped; NULL: none */
+	int64_t loading;            /* the id waited for from the loader; 0: none */
+	bool no_loader;             /* it could not start: read on this thread */
 };
 
 /* ---- metadata ------------------------------------------------------------- */
@@ -266,40 +278,104 @@ static bool ensure_tree(struct statepane *s)
 	return s->tree != NULL;
 }
 
+/* Show a read's outcome under the metadata.  `state` is borrowed (the tree
+ * takes its own reference); it stays read-only (it may be a cache's). */
+static void show_state(struct pane *p, json_t *state, ss_status st, const char *msg)
+{
+	struct statepane *s = p->priv;
+	if (st == SS_OK) {
+		s->has_state = ensure_tree(s) && jtree_set_doc(s->tree, state);
+		if (!s->has_state)
+			s->nomem = true;
+	} else {
+		/* The tree keeps the last good state (unshown): its focus
+		 * path is what the next good one restores.  The message may
+		 * quote data: escape it like any. */
+		add_data(s, LINE_ERROR, st == SS_CORRUPT ? "damaged: " : "error: ", msg);
+	}
+	if (s->nomem) {
+		clear_text(s);
+		s->has_state = false;
+		static const char oom[] = "out of memory showing this snapshot";
+		add_line(s, LINE_ERROR, oom, sizeof oom - 1);
+		s->nomem = false;
+	}
+}
+
+/* The loader, started on the first large state; NULL (and never tried
+ * again) when it cannot start: the state is then read here. */
+static struct loader *get_loader(struct pane *p)
+{
+	struct statepane *s = p->priv;
+	struct browser *br = p->br;
+	if (!br->loader && !s->no_loader) {
+		char err[256];
+		const char *where = ss_store_location(br->mgr);
+		br->loader = where ? loader_start(where, err, sizeof err) : NULL;
+		s->no_loader = br->loader == NULL;
+	}
+	return br->loader;
+}
+
 static void load(struct pane *p, const ss_snapshot *row)
 {
 	struct statepane *s = p->priv;
 	clear_text(s);
 	s->has_state = false;
+	s->loading = 0;
 	s->id = row ? row->id : 0;
 	if (row) {
 		add_meta(s, row);
-		json_t *state = NULL;
-		ss_status st = ss_get(p->br->mgr, row->id, &state, NULL);
-		if (st == SS_OK) {
-			/* The tree takes its own reference; the state stays
-			 * read-only (it may be the cache's). */
-			s->has_state = ensure_tree(s) && jtree_set_doc(s->tree, state);
-			if (!s->has_state)
-				s->nomem = true;
-			json_decref(state);
+		struct loader *ld = row->raw_size >= LOAD_ASYNC_BYTES ? get_loader(p) : NULL;
+		if (ld && !s->nomem) {
+			/* The metadata shows now; the tree when the loader
+			 * is done (statepane_poll).  Keys keep working. */
+			loader_request(ld, row->id);
+			s->loading = row->id;
+			add_fmt(s, LINE_META, "loading snapshot #%lld\xe2\x80\xa6", (long long)row->id);
 		} else {
-			/* The tree keeps the last good state (unshown): its
-			 * focus path is what the next good one restores.
-			 * The message may quote data: escape it like any. */
-			add_data(s, LINE_ERROR, st == SS_CORRUPT ? "damaged: " : "error: ",
-			         ss_errmsg(p->br->mgr));
-		}
-		if (s->nomem) {
-			clear_text(s);
-			s->has_state = false;
-			static const char oom[] = "out of memory showing this snapshot";
-			add_line(s, LINE_ERROR, oom, sizeof oom - 1);
-			s->nomem = false;
+			/* A large one still queued is no longer wanted. */
+			if (p->br->loader)
+				loader_request(p->br->loader, 0);
+			json_t *state = NULL;
+			ss_status st = ss_get(p->br->mgr, row->id, &state, NULL);
+			show_state(p, state, st, ss_errmsg(p->br->mgr));
+			json_decref(state);
 		}
 	}
 	relayout(p);
 	update_status(p);
+}
+
+bool statepane_loading(const struct pane *p)
+{
+	const struct statepane *s = p->priv;
+	return s && s->loading != 0;
+}
+
+bool statepane_poll(struct pane *p)
+{
+	struct statepane *s = p->priv;
+	struct loader_result r;
+	if (!s || !s->loading || !p->br->loader || !loader_take(p->br->loader, &r))
+		return false;
+	if (r.id != s->loading) {
+		/* Asked for before the user moved on. */
+		json_decref(r.state);
+		return false;
+	}
+	s->loading = 0;
+	/* The last metadata line is the "loading" notice: it goes (unless
+	 * building the lines ran out of memory: show_state says so). */
+	if (s->n_lines && !s->nomem) {
+		s->n_lines--;
+		s->text_len = s->lines[s->n_lines].off;
+	}
+	show_state(p, r.state, r.status, r.message);
+	json_decref(r.state);
+	relayout(p);
+	update_status(p);
+	return true;
 }
 
 /* ---- drawing -------------------------------------------------------------- */

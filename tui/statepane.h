@@ -20,4 +20,12 @@ bool statepane_focused_path(struct pane *p, ss_path *out);
  * call. */
 const char *statepane_status(struct pane *p);
 
+/* A large state is being read off the UI thread (the browser then wakes
+ * more often to pick it up). */
+bool statepane_loading(const struct pane *p);
+
+/* Show the state the loader finished, if it is the one waited for (a
+ * stale one is dropped).  True when the pane changed. */
+bool statepane_poll(struct pane *p);
+
 #endif
