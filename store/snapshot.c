@@ -252,23 +252,11 @@ fail:
 
 /* ---- changing ------------------------------------------------------------ */
 
-static const char sql_snap_exists[] = "SELECT 1 FROM snapshots WHERE id = ?1";
-
 /* SS_OK when snapshot `id` exists, SS_NOT_FOUND (message set) when not. */
 static ss_status snapshot_exists(ss_store *st, int64_t id)
 {
-	ss_status status = SS_OK;
-	sqlite3_stmt *stmt = store_stmt(st, STMT_SNAP_EXISTS, sql_snap_exists, &status);
-	if (!stmt)
-		return status;
-	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		status = store_error(st, SS_NOT_FOUND, "no snapshot with id %lld", (long long)id);
-	else if (rc != SQLITE_ROW)
-		status = store_fail(st, rc, "looking up snapshot %lld", (long long)id);
-	store_stmt_done(stmt);
-	return status;
+	int64_t blob_id;
+	return store_blob_of(st, id, &blob_id);
 }
 
 /* Run a cached single-row UPDATE/DELETE keyed by snapshot id ?1 whose ?2 has

@@ -660,6 +660,27 @@ int cli_parse_array_key(cli_ctx *ctx, char *arg, ss_array_key *out)
 	return SS_EXIT_OK;
 }
 
+int cli_parse_time(cli_ctx *ctx, const char *opt, const char *text, int64_t now_ms,
+                   int64_t *out)
+{
+	char err[512];
+	if (ss_time_parse(text, now_ms, out, err, sizeof err) != SS_OK)
+		return cli_usage(ctx, "%s: %s", opt, err);
+	return SS_EXIT_OK;
+}
+
+int cli_require_session(cli_ctx *ctx, const char *name)
+{
+	ss_session_config cfg;
+	ss_status st = ss_session_config_get(ctx->mgr, name, &cfg);
+	ss_session_config_clear(&cfg);
+	if (st == SS_NOT_FOUND)
+		return cli_fail(ctx, st, "no session named %s", name);
+	if (st != SS_OK)
+		return cli_fail_mgr(ctx, st);
+	return SS_EXIT_OK;
+}
+
 int cli_check_rules(cli_ctx *ctx, const char *const *ignore, size_t n_ignore,
                     const ss_array_key *keys, size_t n_keys)
 {

@@ -128,6 +128,16 @@ void cli_format_size(int64_t bytes, char *buf, size_t size);
  * usage error (exit 2) when either side is empty. */
 int cli_parse_array_key(cli_ctx *ctx, char *arg, ss_array_key *out);
 
+/* Parse the time argument of option `opt` (ss_time_parse forms, relative to
+ * now_ms); a usage error naming the option otherwise. */
+int cli_parse_time(cli_ctx *ctx, const char *opt, const char *text, int64_t now_ms,
+                   int64_t *out);
+
+/* SS_EXIT_OK when session `name` exists in the open store; otherwise
+ * "no session named NAME" (exit 1) or the store's error.  A plain lookup:
+ * it does not sum over the session's snapshots as ss_session_info() does. */
+int cli_require_session(cli_ctx *ctx, const char *name);
+
 /* Check ignore patterns and array-key paths before the store is opened, so
  * a typo is a usage error and never a failure half-way. */
 int cli_check_rules(cli_ctx *ctx, const char *const *ignore, size_t n_ignore,

@@ -61,15 +61,6 @@ static bool rewrite_short_output(int argc, char **argv, char **owned)
 	return true;
 }
 
-static int parse_time_opt(cli_ctx *ctx, const char *opt, const char *text, int64_t now,
-                          int64_t *out)
-{
-	char err[512];
-	if (ss_time_parse(text, now, out, err, sizeof err) != SS_OK)
-		return cli_usage(ctx, "%s: %s", opt, err);
-	return SS_EXIT_OK;
-}
-
 int cmd_export(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -112,8 +103,8 @@ int cmd_export(cli_ctx *ctx, int argc, char **argv)
 			else
 				tags[q.n_tags++] = optarg;
 			break;
-		case OPT_SINCE: rc = parse_time_opt(ctx, "--since", optarg, now, &q.since); break;
-		case OPT_UNTIL: rc = parse_time_opt(ctx, "--until", optarg, now, &q.until); break;
+		case OPT_SINCE: rc = cli_parse_time(ctx, "--since", optarg, now, &q.since); break;
+		case OPT_UNTIL: rc = cli_parse_time(ctx, "--until", optarg, now, &q.until); break;
 		case OPT_FORMAT:
 			/* The binary format will be a second value here; until it
 			 * exists, only what is implemented is accepted. */

@@ -191,19 +191,10 @@ int cmd_history(cli_ctx *ctx, int argc, char **argv)
 
 	if ((rc = cli_open(ctx)) != SS_EXIT_OK)
 		goto out;
-	ss_session info = { 0 };
-	ss_status st = ss_session_info(ctx->mgr, session, &info);
-	ss_session_clear(&info);
-	if (st == SS_NOT_FOUND) {
-		rc = cli_fail(ctx, st, "no session named %s", session);
+	if ((rc = cli_require_session(ctx, session)) != SS_EXIT_OK)
 		goto out;
-	}
-	if (st != SS_OK) {
-		rc = cli_fail_mgr(ctx, st);
-		goto out;
-	}
 
-	st = ss_history(ctx->mgr, session, &path, on_entry, &ho);
+	ss_status st = ss_history(ctx->mgr, session, &path, on_entry, &ho);
 	if (!ho.oom && st == SS_OK && ho.limit)
 		ho.oom = !print_kept(&ho);
 	if (ho.oom) {

@@ -107,15 +107,6 @@ static int session_width(ss_manager *mgr)
 	return w;
 }
 
-static int parse_time_opt(cli_ctx *ctx, const char *opt, const char *text, int64_t now,
-                          int64_t *out)
-{
-	char err[512];
-	if (ss_time_parse(text, now, out, err, sizeof err) != SS_OK)
-		return cli_usage(ctx, "%s: %s", opt, err);
-	return SS_EXIT_OK;
-}
-
 int cmd_list(cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -152,8 +143,8 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 				tags[q.n_tags++] = optarg;
 			break;
 		case OPT_ALL_TAGS: q.tags_all = true; break;
-		case OPT_SINCE: rc = parse_time_opt(ctx, "--since", optarg, now, &q.since); break;
-		case OPT_UNTIL: rc = parse_time_opt(ctx, "--until", optarg, now, &q.until); break;
+		case OPT_SINCE: rc = cli_parse_time(ctx, "--since", optarg, now, &q.since); break;
+		case OPT_UNTIL: rc = cli_parse_time(ctx, "--until", optarg, now, &q.until); break;
 		case OPT_GREP: q.text = optarg; break;
 		case OPT_PINNED: q.pinned_only = true; break;
 		case OPT_TAGGED: q.tagged_only = true; break;
@@ -203,9 +194,10 @@ int cmd_list(cli_ctx *ctx, int argc, char **argv)
 		goto out;
 
 	if (q.session) {
-		ss_session info = { 0 };
-		ss_status st = ss_session_info(ctx->mgr, q.session, &info);
-		ss_session_clear(&info);
+		/* The plain lookup: ss_session_info() would sum over every row. */
+		ss_session_config cfg;
+		ss_status st = ss_session_config_get(ctx->mgr, q.session, &cfg);
+		ss_session_config_clear(&cfg);
 		if (st == SS_NOT_FOUND) {
 			/* An empty match, not a failure: scripts get an empty list. */
 			cli_fail(ctx, st, "no session named %s", q.session);
@@ -405,15 +397,8 @@ int cmd_stats(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(ctx)) != SS_EXIT_OK)
 		return rc;
-	if (session) {
-		ss_session info = { 0 };
-		ss_status st = ss_session_info(ctx->mgr, session, &info);
-		ss_session_clear(&info);
-		if (st == SS_NOT_FOUND)
-			return cli_fail(ctx, st, "no session named %s", session);
-		if (st != SS_OK)
-			return cli_fail_mgr(ctx, st);
-	}
+	if (session && (rc = cli_require_session(ctx, session)) != SS_EXIT_OK)
+		return rc;
 	ss_stats s;
 	memset(&s, 0, sizeof s);
 	ss_status st = ss_stats_get(ctx->mgr, session, &s);

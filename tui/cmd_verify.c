@@ -77,15 +77,8 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(ctx)) != SS_EXIT_OK)
 		return rc;
-	if (session) {
-		ss_session info = { 0 };
-		ss_status st = ss_session_info(ctx->mgr, session, &info);
-		ss_session_clear(&info);
-		if (st == SS_NOT_FOUND)
-			return cli_fail(ctx, st, "no session named %s", session);
-		if (st != SS_OK)
-			return cli_fail_mgr(ctx, st);
-	}
+	if (session && (rc = cli_require_session(ctx, session)) != SS_EXIT_OK)
+		return rc;
 
 	struct damage_list dl = { 0 };
 	int64_t checked = 0, damaged = 0;
