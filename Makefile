@@ -4,6 +4,7 @@
 #   make run        install missing packages (as root), build, open the TUI on a demo store
 #   make check      install missing packages (as root), build, run every test
 #   make asan       the unit and command-line tests under AddressSanitizer + UBSan
+#   make tsan       the concurrency tests under ThreadSanitizer (part of make check)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
 # Layers: tui/ -> model/ -> store/, never back.  store/ and model/ form the
@@ -33,6 +34,10 @@ TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+# The suites whose threads share state: automatic capture (a thread writing
+# while the caller reads, pauses, triggers, stops) and the subscriber list.
+TSAN_SUITES := auto
 
 STORE_SRC := $(wildcard store/*.c)
 MODEL_SRC := $(wildcard model/*.c)
@@ -50,12 +55,12 @@ endif
 # $(call objs,VARIANT-DIR,SOURCES)
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all run check check-real screenshots asan unit unit-asan e2e check-layers deps install uninstall clean demo-store help
+.PHONY: all run check check-real screenshots asan unit unit-asan tsan e2e check-layers deps install uninstall clean demo-store help
 
 all: $(BUILD)/snapscope $(BUILD)/libsnapscope.a
 
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,10p' Makefile
 
 # ---- build variants: plain (build/) and sanitized (build/asan/) -------------
 
@@ -87,6 +92,7 @@ endef
 
 $(eval $(call variant,$(BUILD),))
 $(eval $(call variant,$(BUILD)/asan,$(SAN_FLAGS)))
+$(eval $(call variant,$(BUILD)/tsan,$(TSAN_FLAGS)))
 
 # Every tests/check_*.c defines `Suite *NAME_suite(void)`; the runner gets the
 # list from the sources, so adding a suite is adding a file.
@@ -135,10 +141,11 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(BUILD)/check_snapscope \
-		$(BUILD)/asan/snapscope $(BUILD)/asan/check_snapscope
+		$(BUILD)/asan/snapscope $(BUILD)/asan/check_snapscope $(BUILD)/tsan/check_snapscope
 	@$(MAKE) --no-print-directory check-layers
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory e2e
 
 asan: unit-asan
@@ -153,6 +160,14 @@ unit-asan: $(BUILD)/asan/check_snapscope $(BUILD)/asan/snapscope
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	SNAPSCOPE_BIN=$(CURDIR)/$(BUILD)/asan/snapscope SNAPSCOPE_THEMES=$(CURDIR)/themes \
 		./$(BUILD)/asan/check_snapscope
+
+# A data race is a failure: TSan halts the test that raced.
+tsan: $(BUILD)/tsan/check_snapscope
+	@echo "== concurrency tests under ThreadSanitizer"
+	@for suite in $(TSAN_SUITES); do \
+		TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 CK_RUN_SUITE=$$suite \
+			./$(BUILD)/tsan/check_snapscope || exit 1; \
+	done
 
 e2e: $(BUILD)/snapscope
 	@echo "== terminal tests (tmux)"
@@ -177,8 +192,8 @@ check-layers:
 		echo "check-layers: store/ or model/ includes ncurses or tui/" >&2; bad=1; fi; \
 	if grep -nE '#[[:space:]]*include[[:space:]]*"(\.\./)?model/|#[[:space:]]*include[[:space:]]*"snapscope\.h"' store/*.[ch]; then \
 		echo "check-layers: store/ includes model/" >&2; bad=1; fi; \
-	if grep -nE '#[[:space:]]*include[[:space:]]*[<"](sqlite3\.h|ss_store\.h|ss_hash\.h)[>"]' tui/*.[ch] model/snapscope.h; then \
-		echo "check-layers: tui/ (or the public model header) reaches past the model into the store" >&2; bad=1; fi; \
+	if grep -nE '#[[:space:]]*include[[:space:]]*[<"](sqlite3\.h|ss_store\.h|ss_hash\.h)[>"]' tui/*.[ch] model/snapscope.h model/ss_auto.h model/ss_source.h model/ss_retention.h model/ss_diff.h; then \
+		echo "check-layers: tui/ (or a public model header) reaches past the model into the store" >&2; bad=1; fi; \
 	if grep -nE '#[[:space:]]*include[[:space:]]*<sqlite3\.h>' model/*.[ch]; then \
 		echo "check-layers: model/ includes sqlite3.h; SQL belongs in store/" >&2; bad=1; fi; \
 	[ $$bad = 0 ] && echo "check-layers: tui -> model -> store holds"; exit $$bad
@@ -190,7 +205,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/snapscope $(DESTDIR)$(PREFIX)/share/snapscope/themes
 	install -m 0755 $(BUILD)/snapscope $(DESTDIR)$(PREFIX)/bin/snapscope
 	install -m 0644 $(BUILD)/libsnapscope.a $(DESTDIR)$(PREFIX)/lib/libsnapscope.a
-	install -m 0644 model/snapscope.h model/ss_diff.h model/jpath.h store/ss_types.h store/ss_status.h \
+	install -m 0644 model/snapscope.h model/ss_diff.h model/jpath.h model/ss_auto.h model/ss_source.h \
+		model/ss_retention.h store/ss_types.h store/ss_status.h \
 		$(DESTDIR)$(PREFIX)/include/snapscope/
 	for t in themes/*.theme; do [ -f "$$t" ] && install -m 0644 "$$t" $(DESTDIR)$(PREFIX)/share/snapscope/themes/; done; true
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define SS_VERSION_STRING "\(.*\)"/\1/p' model/snapscope.h)|g' \

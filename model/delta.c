@@ -318,8 +318,36 @@ static void diff_opts_of(const ss_session_config *scfg, ss_diff_opts *opts)
 	}
 }
 
+/*
+ * Is `state` the same as the head's after the session's ignore rules?  The
+ * exact diff in hand answers when it is empty (the common case of a quiet
+ * system); only an exact difference with ignore rules set costs a second
+ * comparison, the one that leaves the ignored paths out.
+ */
+static ss_status same_after_ignoring(ss_manager *mgr, const ss_session_config *scfg,
+                                     const json_t *head, const json_t *state,
+                                     const ss_diff *exact, bool *same)
+{
+	*same = exact->n_added + exact->n_removed + exact->n_changed == 0;
+	if (*same || !scfg || scfg->n_ignore == 0)
+		return SS_OK;
+	ss_diff_opts opts;
+	diff_opts_of(scfg, &opts);
+	opts.ignore = (const char *const *)scfg->ignore;
+	opts.n_ignore = scfg->n_ignore;
+	ss_diff loose;
+	char why[512];
+	ss_status st = ss_diff_compute(head, state, &opts, &loose, why, sizeof why);
+	if (st != SS_OK)
+		return mgr_fail(mgr, st, "cannot compare with the previous snapshot: %s", why);
+	*same = loose.n_added + loose.n_removed + loose.n_changed == 0;
+	ss_diff_clear(&loose);
+	return SS_OK;
+}
+
 ss_status delta_plan_make(ss_manager *mgr, int64_t session_id, const ss_session_config *scfg,
-                          const json_t *state, size_t doc_len, struct delta_plan *plan)
+                          const json_t *state, size_t doc_len, bool skip_unchanged,
+                          struct delta_plan *plan)
 {
 	memset(plan, 0, sizeof *plan);
 	plan->kind = SS_KIND_KEYFRAME;
@@ -351,6 +379,17 @@ ss_status delta_plan_make(ss_manager *mgr, int64_t session_id, const ss_session_
 	plan->n_added = (int64_t)diff.n_added;
 	plan->n_removed = (int64_t)diff.n_removed;
 	plan->n_changed = (int64_t)diff.n_changed;
+	if (skip_unchanged && (st = same_after_ignoring(mgr, scfg, h->state, state, &diff,
+	                                                &plan->unchanged)) != SS_OK) {
+		ss_diff_clear(&diff);
+		head_drop(h);
+		return st;
+	}
+	if (plan->unchanged) {
+		/* Nothing will be written: the head stays where it is. */
+		ss_diff_clear(&diff);
+		return SS_OK;
+	}
 	json_t *patch = ss_diff_to_json_patch(&diff);
 	ss_diff_clear(&diff);       /* it holds references into the head: release before patching it */
 	size_t patch_len = 0;
@@ -376,10 +415,8 @@ ss_status delta_plan_make(ss_manager *mgr, int64_t session_id, const ss_session_
 		snprintf(note, sizeof note,
 		         "the delta against snapshot %lld did not reproduce the state%s%s; stored a keyframe",
 		         (long long)prev_id, ap != SS_OK ? ": " : "", ap != SS_OK ? why : "");
-		ss_event ev = { SS_EVENT_ERROR, 0, NULL, SS_INTERNAL, note };
-		for (size_t i = 0; i < mgr->n_subs; i++)
-			if (mgr->subs[i].handle)
-				mgr->subs[i].fn(&ev, mgr->subs[i].user_data);
+		ss_event ev = { .type = SS_EVENT_ERROR, .status = SS_INTERNAL, .message = note };
+		mgr_emit_event(mgr, &ev);
 		json_decref(h->state);
 		h->state = json_deep_copy(state);
 		use_delta = false;

@@ -82,6 +82,8 @@ ss_status ss_open(const ss_config *cfg, ss_manager **out, char *err, size_t err_
 		return SS_NOMEM;
 	}
 	mgr->cfg = *cfg;
+	mgr->wake[0] = mgr->wake[1] = -1;
+	pthread_mutex_init(&mgr->subs_lock, NULL);
 	if (cfg->store_type == SS_STORE_TYPE_MEMORY)
 		mgr->path = strdup(SS_STORE_MEMORY);
 	else if (cfg->store_path)
@@ -128,10 +130,12 @@ void ss_close(ss_manager *mgr)
 {
 	if (!mgr)
 		return;
+	auto_shutdown(mgr);
 	delta_heads_free(mgr);
 	ss_cache_free(mgr->cache);
 	ss_store_close(mgr->store);
 	free(mgr->subs);
+	pthread_mutex_destroy(&mgr->subs_lock);
 	free(mgr->path);
 	free(mgr);
 }
@@ -162,7 +166,10 @@ ss_status ss_changed_since(ss_manager *mgr, int64_t *version, bool *changed)
 
 /* ---- events ---------------------------------------------------------------- */
 
-int ss_subscribe(ss_manager *mgr, ss_event_fn fn, void *user_data)
+/* The list is guarded by subs_lock because automatic capture threads emit
+ * through it too; callbacks run under the lock, which is why they must not
+ * call back into the manager. */
+static int subscribe_locked(ss_manager *mgr, ss_event_fn fn, void *user_data)
 {
 	size_t i;
 	for (i = 0; i < mgr->n_subs && mgr->subs[i].handle; i++)
@@ -178,30 +185,42 @@ int ss_subscribe(ss_manager *mgr, ss_event_fn fn, void *user_data)
 	return mgr->subs[i].handle;
 }
 
+int ss_subscribe(ss_manager *mgr, ss_event_fn fn, void *user_data)
+{
+	pthread_mutex_lock(&mgr->subs_lock);
+	int handle = subscribe_locked(mgr, fn, user_data);
+	pthread_mutex_unlock(&mgr->subs_lock);
+	return handle;
+}
+
 void ss_unsubscribe(ss_manager *mgr, int handle)
 {
+	pthread_mutex_lock(&mgr->subs_lock);
 	for (size_t i = 0; i < mgr->n_subs; i++)
 		if (mgr->subs[i].handle == handle && handle != 0)
 			mgr->subs[i].handle = 0;
+	pthread_mutex_unlock(&mgr->subs_lock);
 }
 
-static void emit(ss_manager *mgr, const ss_event *ev)
+void mgr_emit_event(ss_manager *mgr, const ss_event *ev)
 {
+	pthread_mutex_lock(&mgr->subs_lock);
 	for (size_t i = 0; i < mgr->n_subs; i++)
 		if (mgr->subs[i].handle)
 			mgr->subs[i].fn(ev, mgr->subs[i].user_data);
+	pthread_mutex_unlock(&mgr->subs_lock);
 }
 
 void mgr_emit(ss_manager *mgr, ss_event_type type, int64_t snapshot_id, const char *session)
 {
-	ss_event ev = { type, snapshot_id, session, SS_OK, NULL };
-	emit(mgr, &ev);
+	ss_event ev = { .type = type, .snapshot_id = snapshot_id, .session = session };
+	mgr_emit_event(mgr, &ev);
 }
 
 ss_status mgr_emit_error(ss_manager *mgr, ss_status st)
 {
-	ss_event ev = { SS_EVENT_ERROR, 0, NULL, st, mgr->err };
-	emit(mgr, &ev);
+	ss_event ev = { .type = SS_EVENT_ERROR, .status = st, .message = mgr->err };
+	mgr_emit_event(mgr, &ev);
 	return st;
 }
 

@@ -5,6 +5,7 @@
 #ifndef SS_MANAGER_H
 #define SS_MANAGER_H
 
+#include <pthread.h>
 #include <stdarg.h>
 
 #include "cache.h"
@@ -39,9 +40,12 @@ struct ss_manager {
 	char *path;                 /* owned */
 	ss_store *store;
 	ss_cache *cache;            /* NULL unless the store type is HYBRID */
+	pthread_mutex_t subs_lock;  /* subs: the capture threads emit through them too */
 	struct subscriber *subs;
 	size_t n_subs;
 	int next_handle;
+	struct auto_capture *autos; /* running automatic captures (auto.c), a list */
+	int wake[2];                /* the pipe auto.c wakes a UI through; -1 until used */
 	struct session_head heads[MGR_HEADS];
 	uint64_t head_clock;
 	char err[1024];
@@ -58,6 +62,9 @@ ss_status mgr_store_fail(ss_manager *mgr, ss_status st);
 /* Tell every subscriber. */
 void mgr_emit(ss_manager *mgr, ss_event_type type, int64_t snapshot_id,
               const char *session);
+
+/* Tell every subscriber about a ready-made event (thread-safe). */
+void mgr_emit_event(ss_manager *mgr, const ss_event *ev);
 
 /* Report a failure to subscribers as SS_EVENT_ERROR (the message is mgr->err)
  * and return st unchanged. */
@@ -79,6 +86,11 @@ ss_status mgr_read_state(ss_manager *mgr, const ss_snapshot *meta, bool use_cach
 ss_status mgr_session_config(ss_manager *mgr, const char *session, ss_session_config *out,
                              int64_t *session_id);
 
+/* ---- auto.c ---- */
+
+/* Stop and join every automatic capture and close the wake pipe (ss_close). */
+void auto_shutdown(ss_manager *mgr);
+
 /* ---- delta.c ---- */
 
 /* A state the caller owns and may change (rebuilt, or copied from a state
@@ -97,15 +109,19 @@ struct delta_plan {
 	char *patch;                /* the JSON Patch text, for a delta (owned) */
 	size_t patch_len;
 	int64_t n_added, n_removed, n_changed;
+	bool unchanged;             /* skip_unchanged and the state equals the head's */
 };
 
 /*
  * Inside the capture transaction: diff `state` against the session's newest
  * snapshot, choose keyframe or delta, and move the head forward to `state`.
- * On failure the head is dropped and nothing else changed.
+ * With skip_unchanged, a state equal to the head's after the session's
+ * ignore rules sets plan->unchanged and moves nothing: the caller writes
+ * nothing.  On failure the head is dropped and nothing else changed.
  */
 ss_status delta_plan_make(ss_manager *mgr, int64_t session_id, const ss_session_config *scfg,
-                          const json_t *state, size_t doc_len, struct delta_plan *plan);
+                          const json_t *state, size_t doc_len, bool skip_unchanged,
+                          struct delta_plan *plan);
 
 /* After the transaction: commit the head to new_id (committed) or drop it. */
 void delta_plan_finish(ss_manager *mgr, struct delta_plan *plan, int64_t new_id, bool committed);

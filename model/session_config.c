@@ -69,6 +69,13 @@ static ss_status config_parse(ss_manager *mgr, const char *session, const char *
 		else
 			*int_member(out, i) = json_integer_value(v);
 	}
+	/* Absent (as in every configuration written before it existed): false. */
+	json_t *dt = json_object_get(root, "delete_tagged");
+	if (dt && !json_is_boolean(dt))
+		st = SS_CORRUPT;
+	else if (dt)
+		out->delete_tagged = json_is_true(dt);
+
 	json_t *k = json_object_get(root, "keyframe_every");
 	if (k && (!json_is_integer(k) || json_integer_value(k) < 0 || json_integer_value(k) > SESSION_KEYFRAME_MAX))
 		st = SS_CORRUPT;
@@ -142,6 +149,8 @@ static json_t *config_to_json(const ss_session_config *cfg)
 		if (v)
 			failed |= json_object_set_new(root, int_members[i].name, json_integer(v));
 	}
+	if (cfg->delete_tagged)
+		failed |= json_object_set_new(root, "delete_tagged", json_true());
 	if (cfg->keyframe_every)
 		failed |= json_object_set_new(root, "keyframe_every", json_integer(cfg->keyframe_every));
 	for (size_t i = 0; i < cfg->n_ignore; i++)

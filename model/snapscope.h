@@ -92,6 +92,13 @@ typedef enum ss_event_type {
 	SS_EVENT_SNAPSHOT_UPDATED,  /* tagged, untagged, described, pinned or unpinned */
 	SS_EVENT_SESSION_CREATED,
 	SS_EVENT_ERROR,             /* a failed operation; status and message say which */
+	/* automatic capture (ss_auto.h) and retention (ss_retention.h): */
+	SS_EVENT_CAPTURE_ERROR,     /* a poll failed; message says why (recorded in the store) */
+	SS_EVENT_CAPTURE_STARTED,
+	SS_EVENT_CAPTURE_STOPPED,
+	SS_EVENT_CAPTURE_PAUSED,
+	SS_EVENT_CAPTURE_RESUMED,
+	SS_EVENT_CLEANUP_DONE,      /* count: snapshots deleted in the session */
 } ss_event_type;
 
 typedef struct ss_event {
@@ -99,7 +106,8 @@ typedef struct ss_event {
 	int64_t snapshot_id;        /* 0 when not about one snapshot */
 	const char *session;        /* NULL when not about one session */
 	ss_status status;           /* SS_OK except for SS_EVENT_ERROR */
-	const char *message;        /* for SS_EVENT_ERROR; NULL otherwise */
+	const char *message;        /* for SS_EVENT_ERROR and _CAPTURE_ERROR; NULL otherwise */
+	int64_t count;              /* for SS_EVENT_CLEANUP_DONE; 0 otherwise */
 } ss_event;
 
 /* Called synchronously after the operation committed (or failed).  The event
@@ -120,6 +128,8 @@ typedef struct ss_create_opts {
 	ss_origin origin;           /* default SS_ORIGIN_MANUAL */
 	int64_t created_at;         /* ms since the epoch; 0: now */
 	bool pinned;
+	bool skip_unchanged;        /* store nothing (SS_OK, *id = 0) when the state equals
+	                               the session's newest one after its ignore rules */
 } ss_create_opts;
 
 /*
@@ -183,6 +193,7 @@ typedef struct ss_session_config {
 	int64_t max_count;
 	int64_t keep_hourly;
 	int64_t keep_daily;
+	bool delete_tagged;         /* retention may delete tagged snapshots too */
 	int keyframe_every;         /* force a keyframe every K snapshots */
 	char **ignore;              /* path patterns dropped from diffs ... */
 	size_t n_ignore;            /* ... and from "unchanged" detection */

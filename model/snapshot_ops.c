@@ -57,8 +57,8 @@ static ss_status create_check(ss_manager *mgr, const char *session, const json_t
  * kind, base_id, blob_id, stored_size and the change counts.
  */
 static ss_status create_write(ss_manager *mgr, const char *session, const json_t *state,
-                              size_t doc_len, int64_t started, ss_snapshot *row,
-                              bool *session_created)
+                              size_t doc_len, int64_t started, bool skip_unchanged,
+                              ss_snapshot *row, bool *session_created)
 {
 	ss_status st = ss_store_begin(mgr->store);
 	if (st != SS_OK)
@@ -75,10 +75,17 @@ static ss_status create_write(ss_manager *mgr, const char *session, const json_t
 	struct delta_plan plan = { 0 };
 	bool planned = false;
 	if (st == SS_OK) {
-		st = delta_plan_make(mgr, row->session_id, &scfg, state, doc_len, &plan);
+		st = delta_plan_make(mgr, row->session_id, &scfg, state, doc_len, skip_unchanged,
+		                     &plan);
 		planned = st == SS_OK;
 	}
 	ss_session_config_clear(&scfg);
+	if (planned && plan.unchanged) {
+		/* Nothing to record: row->id stays 0. */
+		ss_store_rollback(mgr->store);
+		delta_plan_finish(mgr, &plan, 0, false);
+		return SS_OK;
+	}
 	if (planned) {
 		row->kind = plan.kind;
 		row->base_id = plan.base_id;
@@ -151,11 +158,14 @@ ss_status ss_create(ss_manager *mgr, const char *session, json_t *state,
 	row.pinned = opts->pinned;
 	row.raw_size = (int64_t)doc_len;
 	bool session_created = false;
-	st = create_write(mgr, session, state, doc_len, started, &row, &session_created);
+	st = create_write(mgr, session, state, doc_len, started, opts->skip_unchanged, &row,
+	                  &session_created);
 	if (st != SS_OK)
 		return mgr_emit_error(mgr, st);
 	if (id)
 		*id = row.id;
+	if (row.id == 0)
+		return SS_OK;   /* unchanged, and asked not to store it */
 	if (session_created)
 		mgr_emit(mgr, SS_EVENT_SESSION_CREATED, 0, session);
 	mgr_emit(mgr, SS_EVENT_SNAPSHOT_CREATED, row.id, session);

@@ -15,6 +15,11 @@
  *    names another snapshot, even after the newest is deleted.
  *  - blob_id is not unique: rows may share a blob; the blob goes with the
  *    last row that uses it.
+ *  - (v2) capture_errors is its own table, not snapshot rows with a flag:
+ *    a failed poll has no state, and every snapshot query would otherwise
+ *    have to step over them.  Its index (session_id, at) serves the
+ *    timeline's "errors between two snapshots" count, the listing and the
+ *    trimming to the newest N per session alike.
  */
 #include "store_internal.h"
 
@@ -86,10 +91,21 @@ static const char schema_v1[] =
 	"CREATE INDEX snapshots_base ON snapshots(base_id) WHERE base_id IS NOT NULL;"
 	"PRAGMA user_version = 1;";
 
+static const char schema_v2[] =
+	"CREATE TABLE capture_errors ("
+	"  id INTEGER PRIMARY KEY,"
+	"  session_id INTEGER NOT NULL REFERENCES sessions(id),"
+	"  at INTEGER NOT NULL,"                    /* ms since the epoch, UTC */
+	"  reason TEXT NOT NULL"
+	");"
+	"CREATE INDEX capture_errors_session_time ON capture_errors(session_id, at);"
+	"PRAGMA user_version = 2;";
+
 /* Indexed by the version a step produces; [0] is the empty store. */
 static const char *const migrations[] = {
 	[0] = NULL,
 	[1] = schema_v1,
+	[2] = schema_v2,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SS_STORE_SCHEMA_VERSION + 1,

@@ -24,7 +24,7 @@
 typedef struct ss_store ss_store;
 
 #define SS_STORE_MEMORY ":memory:"      /* the in-memory store type */
-#define SS_STORE_SCHEMA_VERSION 1       /* PRAGMA user_version written by this build */
+#define SS_STORE_SCHEMA_VERSION 2       /* PRAGMA user_version written by this build */
 #define SS_STORE_APPLICATION_ID 0x53536e70 /* PRAGMA application_id: "SSnp" */
 #define SS_STORE_BUSY_TIMEOUT_MS 5000
 
@@ -202,5 +202,45 @@ ss_status ss_store_stats(ss_store *st, const char *session, ss_stats *out);
  * nothing; SS_CORRUPT with the first problems in ss_store_errmsg() otherwise.
  */
 ss_status ss_store_integrity_check(ss_store *st);
+
+/* ---- capture errors -------------------------------------------------------- */
+
+/*
+ * Failed automatic captures, kept per session beside its snapshots (never
+ * as snapshots).  `at` is ms since the epoch; a reason is stored as given
+ * (the model cuts and validates it; whoever shows it escapes it).  "Newest"
+ * is by at, then by insertion.
+ */
+
+/*
+ * Record a capture error of `session_id` and then keep only the session's
+ * newest `keep` (0: all), both in one transaction (a savepoint inside the
+ * caller's).  *id (may be NULL) gets the new row's id; when the new row is
+ * itself older than the `keep` newest it is dropped at once (*id still
+ * names it).  SS_USAGE for a NULL reason, a negative keep or a session that
+ * does not exist.
+ */
+ss_status ss_store_capture_error_add(ss_store *st, int64_t session_id, int64_t at_ms,
+                                     const char *reason, int64_t keep, int64_t *id);
+
+/* One stored capture error; `reason` is borrowed for the call.  Return
+ * non-zero to stop the listing early (not an error). */
+typedef int (*ss_store_capture_error_fn)(int64_t id, int64_t at_ms, const char *reason,
+                                         void *user_data);
+
+/*
+ * The capture errors of `session_id` with since <= at <= until
+ * (SS_TIME_NONE: that end open), oldest first, at most `limit` (0: all).
+ * An empty range (since > until) or an unknown session lists nothing.
+ * SS_USAGE for a negative limit.
+ */
+ss_status ss_store_capture_errors(ss_store *st, int64_t session_id, int64_t since,
+                                  int64_t until, int64_t limit,
+                                  ss_store_capture_error_fn fn, void *user_data);
+
+/* How many capture errors of `session_id` lie in since < at <= until
+ * (SS_TIME_NONE: that end open); 0 for an empty range. */
+ss_status ss_store_capture_error_count(ss_store *st, int64_t session_id, int64_t since,
+                                       int64_t until, int64_t *count);
 
 #endif

@@ -51,6 +51,10 @@ typedef enum store_stmt_id {
 	STMT_SNAP_PREV,
 	STMT_SNAP_NEXT,
 	STMT_SESSION_FIND,
+	STMT_CERR_INSERT,
+	STMT_CERR_TRIM,
+	STMT_CERR_LIST,
+	STMT_CERR_COUNT,
 	STMT_COUNT_
 } store_stmt_id;
 
