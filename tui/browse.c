@@ -17,6 +17,13 @@
  * state read off the UI thread (loader.h) the wait is LOAD_POLL_MS, so the
  * state shows soon after it is read.
  *
+ * Automatic capture (`snapscope watch`, ss_auto.h) runs on a thread of the
+ * model; once one has started the loop waits in poll() on the terminal and
+ * the capture's wake pipe together, so a new snapshot or a failed poll shows
+ * at once rather than at the next tick.  The title row then carries what
+ * the capture is doing (live, paused, failing since when and why), c
+ * captures now and P pauses or resumes.
+ *
  * Scripted mode (script.h): keys come from a file, ncurses draws into a
  * screen on /dev/null, :dump writes the screen's text.  Everything else is
  * the same code path, which is the point of golden screens.
@@ -31,12 +38,14 @@
 #include "loader.h"
 #include "pane.h"
 #include "script.h"
+#include "ss_auto.h"
 #include "statepane.h"
 #include "theme.h"
 
 #include <curses.h>
 #include <errno.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +80,9 @@ struct ui {
 	int64_t diff_old, diff_new; /* the diff on show */
 	int64_t data_version;       /* ss_changed_since's token */
 	struct script *script;      /* scripted mode; NULL on a terminal */
+	char live[600];             /* the capture indicator of this frame; "" none */
+	enum draw_role live_role;
+	bool live_failing;          /* it already tells of the errors after the newest */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -195,6 +207,122 @@ static void set_view(struct ui *ui, enum view v)
 	layout(ui);
 }
 
+/* ---- automatic capture ---------------------------------------------------- */
+
+static ss_status end_time(ss_manager *mgr, const char *session, bool newest, int64_t *at);
+
+static int take_first_at(const ss_capture_error *e, void *user_data)
+{
+	*(int64_t *)user_data = e->at;
+	return 1;
+}
+
+/*
+ * What the automatic capture this process runs for the shown session is
+ * doing, into ui->live for the title row: "● live 1s", "‖ paused", or
+ * "✗ failing since 14:03:10 (12×): reason" (the run of errors since the
+ * newest snapshot, the last reason escaped).  Empty when none runs here
+ * (ss_auto_status says SS_NOT_FOUND): a session another process captures
+ * still shows its errors in the timeline, only not this.
+ */
+static void update_live(struct ui *ui)
+{
+	struct browser *br = &ui->br;
+	ss_auto_info info;
+	ui->live[0] = '\0';
+	ui->live_failing = false;
+	if (ui->empty || ss_auto_status(br->mgr, br->session, &info) != SS_OK)
+		return;
+	if (info.paused) {
+		snprintf(ui->live, sizeof ui->live, " ‖ paused ");
+		ui->live_role = DRAW_MARK;
+		return;
+	}
+	if (!info.failing) {
+		char every[32];
+		ss_duration_format(info.interval_ms, every, sizeof every);
+		snprintf(ui->live, sizeof ui->live, " ● live %s ", every);
+		ui->live_role = DRAW_TITLE;
+		return;
+	}
+	int64_t newest = SS_TIME_NONE, count = 0, first = 0;
+	if (end_time(br->mgr, br->session, true, &newest) != SS_OK)
+		newest = SS_TIME_NONE;
+	if (ss_capture_error_count(br->mgr, br->session, newest, SS_TIME_NONE, &count) != SS_OK ||
+	    ss_capture_errors(br->mgr, br->session, newest == SS_TIME_NONE ? SS_TIME_NONE : newest + 1,
+	                      SS_TIME_NONE, 1, take_first_at, &first) != SS_OK)
+		count = 0;
+	char *safe = ss_text_escape(info.last_error, strlen(info.last_error));
+	char since[32] = "";
+	time_t secs = (time_t)(first / 1000);
+	struct tm tm;
+	if (count > 0 && first && localtime_r(&secs, &tm))
+		strftime(since, sizeof since, "%H:%M:%S", &tm);
+	if (since[0])
+		snprintf(ui->live, sizeof ui->live, " ✗ failing since %s (%lld×): %s ", since,
+		         (long long)count, safe ? safe : "?");
+	else
+		snprintf(ui->live, sizeof ui->live, " ✗ failing: %s ", safe ? safe : "?");
+	free(safe);
+	ui->live_role = DRAW_ERROR;
+	ui->live_failing = true;
+}
+
+/* The indicator at the right end of the title row, over the state pane's
+ * header (the store path matters less) but never over the session's. */
+static void draw_live(struct ui *ui)
+{
+	if (!ui->live[0])
+		return;
+	const struct pane *st = &ui->panes[PANE_STATE];
+	int start = ui->view == VIEW_MAIN && ui->split ? st->x + 1 : COLS / 2;
+	int w = draw_width(ui->live, strlen(ui->live));
+	if (w > COLS - start)
+		w = COLS - start;
+	if (w > 0)
+		draw_str(stdscr, 0, COLS - w, w, ui->live, ui->live_role);
+}
+
+/* Capture errors after the newest snapshot while it is the one selected
+ * (following, usually): the timeline's !N marks only count errors before
+ * a snapshot.  0 when none or unknown. */
+static int64_t errors_after_newest(const struct ui *ui)
+{
+	const struct browser *br = &ui->br;
+	const ss_snapshot *sel = br->selected;
+	int64_t n = 0;
+	if (ui->empty || !sel || br->filter_shown || br->position != br->total ||
+	    ss_capture_error_count(br->mgr, br->session, sel->created_at, SS_TIME_NONE, &n) != SS_OK)
+		return 0;
+	return n;
+}
+
+/* c and P: work on this process's automatic capture of the session. */
+static void capture_control(struct ui *ui, enum action act)
+{
+	struct browser *br = &ui->br;
+	ss_auto_info info;
+	ss_status st = ui->empty ? SS_NOT_FOUND : ss_auto_status(br->mgr, br->session, &info);
+	if (st == SS_NOT_FOUND) {
+		browser_message(br, DRAW_ERROR,
+		                "not capturing: start one with snapscope watch %s --every 1s -- COMMAND",
+		                ui->empty ? "SESSION" : br->session_shown);
+		return;
+	}
+	if (st == SS_OK && act == ACT_CAPTURE) {
+		st = ss_auto_trigger(br->mgr, br->session);
+		if (st == SS_OK)
+			browser_message(br, DRAW_META, info.paused ? "capturing once (still paused)"
+			                                           : "capturing now");
+	} else if (st == SS_OK) {
+		st = ss_auto_pause(br->mgr, br->session, !info.paused);
+		if (st == SS_OK)
+			browser_message(br, DRAW_META, info.paused ? "capture resumed" : "capture paused");
+	}
+	if (st != SS_OK)
+		browser_error(br, act == ACT_CAPTURE ? "capturing now" : "pausing the capture", st);
+}
+
 /* ---- drawing -------------------------------------------------------------- */
 
 static void draw_centered(int y, const char *text, enum draw_role role)
@@ -221,6 +349,7 @@ static void draw_title(struct ui *ui)
 		         (long long)ui->diff_old, (long long)ui->diff_new);
 		draw_fill(stdscr, 0, 0, COLS, DRAW_TITLE);
 		draw_str(stdscr, 0, 0, COLS, buf, DRAW_TITLE);
+		draw_live(ui);
 		return;
 	}
 	/* One header per visible pane, the focused one in the title role. */
@@ -243,6 +372,7 @@ static void draw_title(struct ui *ui)
 		draw_fill(stdscr, 0, st->x, st->w, role);
 		draw_str(stdscr, 0, st->x, st->w, buf, role);
 	}
+	draw_live(ui);
 }
 
 static void draw_status(struct ui *ui)
@@ -285,6 +415,14 @@ static void draw_status(struct ui *ui)
 	if (n < sizeof left)
 		snprintf(left + n, sizeof left - n, " ");
 	int x = draw_str(stdscr, y, 0, COLS, left, DRAW_STATUS);
+	/* A message answers a key: it goes first, the note comes back after. */
+	int64_t after = ui->live_failing || ui->br.message[0] ? 0 : errors_after_newest(ui);
+	if (after > 0) {
+		char note[64];
+		snprintf(note, sizeof note, "%lld capture error%s after this  ", (long long)after,
+		         after == 1 ? "" : "s");
+		x += draw_str(stdscr, y, x, COLS - x, note, DRAW_ERROR);
+	}
 	if (ui->br.message[0])
 		x += draw_str(stdscr, y, x, COLS - x, ui->br.message, ui->br.message_role);
 
@@ -313,6 +451,7 @@ static void draw_all(struct ui *ui)
 		doupdate();
 		return;
 	}
+	update_live(ui);
 	draw_title(ui);
 	if (ui->empty) {
 		draw_empty();
@@ -439,6 +578,10 @@ static bool generic_action(struct ui *ui, struct pane *from, enum action act)
 		break;
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
+		break;
+	case ACT_CAPTURE:
+	case ACT_PAUSE:
+		capture_control(ui, act);
 		break;
 	default:
 		/* Nothing to do here (movement in the empty store, a fold key
@@ -669,6 +812,33 @@ static bool same_local_day(int64_t a_ms, int64_t b_ms)
 /* ---- the loop --------------------------------------------------------------- */
 
 /*
+ * Wait at most wait_ms for a key or for the capture thread's wake pipe.
+ * ncurses may already hold input it read from the terminal, which poll()
+ * cannot see: that is taken first, without waiting.  Returns get_wch()'s
+ * result (ERR: no key); *woken says the pipe was readable.
+ */
+static int wait_key_or_wake(int wake_fd, int wait_ms, wint_t *wch, bool *woken)
+{
+	*woken = false;
+	timeout(0);
+	int r = get_wch(wch);
+	if (r != ERR)
+		return r;
+	struct pollfd fds[2] = {
+		{ .fd = STDIN_FILENO, .events = POLLIN },
+		{ .fd = wake_fd, .events = POLLIN },
+	};
+	if (poll(fds, 2, wait_ms) <= 0)
+		return ERR;     /* the tick, or a signal (the caller looks) */
+	*woken = (fds[1].revents & (POLLIN | POLLHUP)) != 0;
+	if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		return ERR;
+	/* An escape sequence's tail is waited for by ncurses itself
+	 * (ESCDELAY), whatever the timeout. */
+	return get_wch(wch);
+}
+
+/*
  * Run until q, the end of the script, a signal or a lost terminal.  Returns
  * the exit code; a message for stderr goes to fatal.
  */
@@ -713,9 +883,26 @@ static int run(struct ui *ui, char *fatal, size_t fatal_size)
 			/* While a state loads, wake often to show it soon; the
 			 * loader's pipe is read then (statepane_poll). */
 			int wait_ms = statepane_loading(sp) ? LOAD_POLL_MS : POLL_MS;
-			timeout(wait_ms);
 			int64_t began = monotonic_ms();
-			r = get_wch(&wch);
+			/* Once automatic capture has started, its thread wakes
+			 * us: what it wrote shows at once. */
+			int wake_fd = ss_auto_wake_fd(ui->br.mgr);
+			bool woken = false;
+			if (wake_fd >= 0) {
+				r = wait_key_or_wake(wake_fd, wait_ms, &wch, &woken);
+			} else {
+				timeout(wait_ms);
+				r = get_wch(&wch);
+			}
+			if (woken) {
+				ss_auto_drain(ui->br.mgr);
+				poll_store(ui);
+				last_poll = monotonic_ms();
+				/* Not a read of the terminal: the count of
+				 * failed reads neither grows nor restarts. */
+				if (r == ERR)
+					continue;
+			}
 			if (r == ERR) {
 				/* A timeout is the poll's tick; an immediate error
 				 * over and over means the terminal went away. */

@@ -25,6 +25,22 @@ const cli_command cli_commands[] = {
 	  "                  unseen screen (also $SNAPSCOPE_SCRIPT); for tests, see\n"
 	  "                  tests/golden/README\n"
 	  "Keys: press ? inside for the full list.\n" },
+	{ "watch", cmd_watch, CLI_STORE_WRITE,
+	  "SESSION [--every D] [--timeout D] [--max-age D] [--max-count N] [--keep-unchanged]\n"
+	  "              [--headless] [--paused] (--file PATH | [--shell] -- COMMAND [ARGS...])",
+	  "capture a command's output or a file every interval; browse it live",
+	  "  --every D          poll interval (default: the session's, else 30s; at least 100ms)\n"
+	  "  --timeout D        a command taking longer is killed: a capture error (default 10s)\n"
+	  "  --max-age D        retention: delete snapshots older than D (stored with the session)\n"
+	  "  --max-count N      retention: keep at most N snapshots (stored with the session)\n"
+	  "  --keep-unchanged   also store a state equal to the newest one\n"
+	  "  --headless         no TUI: one line per event on standard error\n"
+	  "  --paused           start paused (P resumes in the TUI)\n"
+	  "  --file PATH        read PATH whenever it changes (in place or by rename)\n"
+	  "  --shell            COMMAND is one string for /bin/sh -c\n"
+	  "A command must exit 0 and print one JSON document; anything else (an exit\n"
+	  "status, a timeout, non-JSON, too much output) is recorded as a capture error\n"
+	  "and the watch goes on.  q, SIGINT or SIGTERM stop it; exit status 0.\n" },
 	{ "capture", cmd_capture, CLI_STORE_WRITE,
 	  "SESSION [FILE|-] [--tag T]... [--desc TEXT] [--pin]",
 	  "record a JSON state (from FILE or standard input); prints the new id",
@@ -102,7 +118,7 @@ const cli_command cli_commands[] = {
 	{ "session", cmd_session, CLI_STORE_WRITE,
 	  "NAME [--every D] [--max-age D] [--max-count N] [--keep-hourly N] [--keep-daily N]\n"
 	  "              [--ignore PATH]... [--no-ignore] [--array-key PATH=FIELD]...\n"
-	  "              [--keyframe-every K] [--json]",
+	  "              [--keyframe-every K] [--delete-tagged|--keep-tagged] [--json]",
 	  "show a session's configuration, or change it",
 	  "  --every D            capture interval of 'watch' (250ms, 5s, 10m, 24h, 7d)\n"
 	  "  --max-age D          cleanup deletes snapshots older than D\n"
@@ -115,6 +131,8 @@ const cli_command cli_commands[] = {
 	  "  --array-key P=F      match the elements of the arrays at P by their field F\n"
 	  "                       (replaces the key for P)\n"
 	  "  --keyframe-every K   store every K-th snapshot whole\n"
+	  "  --delete-tagged      cleanup may delete tagged snapshots (never pinned ones)\n"
+	  "  --keep-tagged        cleanup keeps tagged snapshots (the default)\n"
 	  "  --json               a JSON object, for scripts\n"
 	  "Without options: show.  With options: change the configuration (creating the\n"
 	  "session when missing) and show the result.  0 clears a setting (the default\n"
@@ -139,6 +157,22 @@ const cli_command cli_commands[] = {
 	  "  --force             replace FILE when it exists\n"
 	  "Without SESSION or --id: every session.  FILE appears only when complete (written\n"
 	  "under a temporary name, synced, then renamed); it is never a symbolic link.\n" },
+	{ "cleanup", cmd_cleanup, CLI_STORE_READ,
+	  "[SESSION] [--max-age D] [--max-count N] [--keep-hourly N] [--keep-daily N]\n"
+	  "              [--delete-tagged] [--dry-run] [--json]",
+	  "apply retention: delete what the policy no longer keeps, saying why",
+	  "  --max-age D        delete snapshots older than D (for this run)\n"
+	  "  --max-count N      keep N snapshots a session, newest first (for this run)\n"
+	  "  --keep-hourly N    keep one snapshot an hour for the newest N hours\n"
+	  "  --keep-daily N     keep one snapshot a day for the newest N days\n"
+	  "  --delete-tagged    tagged snapshots may go too (pinned ones never do)\n"
+	  "  --dry-run          delete nothing: the same decisions, \"would delete\"\n"
+	  "  --json             decisions as a JSON array, for scripts\n"
+	  "Without options each session's own policy applies (see 'session').  The newest\n"
+	  "snapshot and pinned ones are always kept; tagged ones unless --delete-tagged (or\n"
+	  "the session's setting); so is anything a rule keeps (a bucket, within max-age).\n"
+	  "Prints one line a snapshot (keep/delete, id, seq, time, reason), newest first,\n"
+	  "and a line a session: \"api: 12 deleted, 30 kept\".\n" },
 	{ "demo", cmd_demo, CLI_STORE_WRITE, "[--steps N] [--seed S] [--end TIME]",
 	  "fill session \"demo\" with the history of a simulated multi-agent system",
 	  "  --steps N    snapshots to create (default 240)\n"

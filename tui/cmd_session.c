@@ -11,6 +11,8 @@
  *
  * A value of 0 (`--max-age 0s`, `--max-count 0`) clears a setting: the
  * store's default applies again, as ss_session_config defines zero.
+ * `--delete-tagged` / `--keep-tagged` switch whether cleanup may delete
+ * tagged snapshots (kept by default; pinned ones are kept either way).
  */
 #include "cli.h"
 
@@ -25,7 +27,8 @@
 
 enum {
 	OPT_EVERY = 1, OPT_MAX_AGE, OPT_MAX_COUNT, OPT_KEEP_HOURLY, OPT_KEEP_DAILY, OPT_IGNORE,
-	OPT_NO_IGNORE, OPT_ARRAY_KEY, OPT_KEYFRAME_EVERY, OPT_JSON,
+	OPT_NO_IGNORE, OPT_ARRAY_KEY, OPT_KEYFRAME_EVERY, OPT_DELETE_TAGGED, OPT_KEEP_TAGGED,
+	OPT_JSON,
 };
 
 /* What the command line asks to change; a setting changes when its has_
@@ -33,6 +36,7 @@ enum {
 struct session_edit {
 	bool has_every, has_max_age, has_max_count, has_keep_hourly, has_keep_daily, has_keyframe;
 	int64_t every, max_age, max_count, keep_hourly, keep_daily, keyframe_every;
+	bool has_delete_tagged, delete_tagged;
 	bool no_ignore;             /* clear the ignore rules before adding */
 	const char **ignore;        /* borrowed from argv */
 	size_t n_ignore;
@@ -43,8 +47,8 @@ struct session_edit {
 static bool editing(const struct session_edit *ed)
 {
 	return ed->has_every || ed->has_max_age || ed->has_max_count || ed->has_keep_hourly ||
-	       ed->has_keep_daily || ed->has_keyframe || ed->no_ignore || ed->n_ignore ||
-	       ed->n_keys;
+	       ed->has_keep_daily || ed->has_keyframe || ed->has_delete_tagged || ed->no_ignore ||
+	       ed->n_ignore || ed->n_keys;
 }
 
 /* ---- arguments ------------------------------------------------------------ */
@@ -71,6 +75,8 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv, struct session_edit *
 		{ "no-ignore", no_argument, NULL, OPT_NO_IGNORE },
 		{ "array-key", required_argument, NULL, OPT_ARRAY_KEY },
 		{ "keyframe-every", required_argument, NULL, OPT_KEYFRAME_EVERY },
+		{ "delete-tagged", no_argument, NULL, OPT_DELETE_TAGGED },
+		{ "keep-tagged", no_argument, NULL, OPT_KEEP_TAGGED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ 0, 0, 0, 0 },
 	};
@@ -111,6 +117,11 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv, struct session_edit *
 				ed->ignore[ed->n_ignore++] = optarg;
 			break;
 		case OPT_NO_IGNORE: ed->no_ignore = true; break;
+		case OPT_DELETE_TAGGED:
+		case OPT_KEEP_TAGGED:
+			ed->has_delete_tagged = true;
+			ed->delete_tagged = c == OPT_DELETE_TAGGED;
+			break;
 		case OPT_ARRAY_KEY:
 			if ((rc = cli_parse_array_key(ctx, optarg, &ed->keys[ed->n_keys])) == SS_EXIT_OK)
 				ed->n_keys++;
@@ -169,6 +180,8 @@ static bool apply_edit(const struct session_edit *ed, ss_session_config *cfg)
 		cfg->keep_daily = ed->keep_daily;
 	if (ed->has_keyframe)
 		cfg->keyframe_every = (int)ed->keyframe_every;
+	if (ed->has_delete_tagged)
+		cfg->delete_tagged = ed->delete_tagged;
 
 	if (ed->no_ignore) {
 		for (size_t i = 0; i < cfg->n_ignore; i++)
@@ -245,7 +258,7 @@ static json_t *config_json(const char *name, const ss_session *info,
 			keys = NULL;
 		}
 	/* json_pack steals the "o" references, also when it fails. */
-	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o}",
 	                 "session", cli_json_text(name),
 	                 "snapshots", (json_int_t)info->count,
 	                 "first", cli_json_time(info->first_at),
@@ -255,6 +268,7 @@ static json_t *config_json(const char *name, const ss_session *info,
 	                 "max_count", json_setting(cfg->max_count),
 	                 "keep_hourly", json_setting(cfg->keep_hourly),
 	                 "keep_daily", json_setting(cfg->keep_daily),
+	                 "delete_tagged", (int)cfg->delete_tagged,
 	                 "keyframe_every", json_setting(cfg->keyframe_every),
 	                 "ignore", ignore,
 	                 "array_keys", keys);
@@ -309,6 +323,10 @@ static void print_config_text(const char *name, const ss_session *info,
 	put_count("max-count:", cfg->max_count, unset);
 	put_count("keep-hourly:", cfg->keep_hourly, "");
 	put_count("keep-daily:", cfg->keep_daily, "");
+	/* Only when on: the default (tagged snapshots kept) is the line's absence,
+	 * so the text of a session that never used it stays as it was. */
+	if (cfg->delete_tagged)
+		printf("%-16s%s\n", "delete-tagged:", "yes (cleanup may delete tagged snapshots)");
 	snprintf(unset, sizeof unset, " (default %d)", dflt.keyframe_every);
 	put_count("keyframe-every:", cfg->keyframe_every, unset);
 	printf("%-16s", "ignore:");

@@ -64,7 +64,7 @@ static void keys_of(enum action act, char *buf, size_t size)
 }
 
 /* An action is listed when it has help text and a key: an action no map
- * binds (export, capture control) would be a promise the keys do not keep. */
+ * binds would be a promise the keys do not keep. */
 static bool listed(enum action act, char *keys, size_t size)
 {
 	if (!*action_help(act))

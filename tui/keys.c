@@ -18,8 +18,9 @@
  * DESIGN.md's key map.  Actions that only one pane understands (fold, search,
  * n/N) are bound here too, so that the same key means the same thing in
  * every pane; a pane that has no use for one returns it and the browser
- * ignores it.  Capture control (c, P) is left unbound: the browser does not
- * capture yet, and the help lists only what is bound.
+ * ignores it.  Capture control (c, P) works on the automatic capture this
+ * process runs (`snapscope watch`); without one the browser says how to
+ * start it.
  */
 static const struct keybinding generic_bindings[] = {
 	{ 'j', ACT_MOVE_DOWN },
@@ -56,6 +57,8 @@ static const struct keybinding generic_bindings[] = {
 	{ 'e', ACT_DESCRIBE },
 	{ 'p', ACT_PIN },
 	{ 'x', ACT_EXPORT },
+	{ 'c', ACT_CAPTURE },
+	{ 'P', ACT_PAUSE },
 	{ 'D', ACT_DELETE },
 	{ 'H', ACT_HISTORY },
 	{ 'T', ACT_NEXT_THEME },

@@ -4,12 +4,15 @@
  * its rows and maps keys to it).
  *
  * The metadata is a few lines built once per selection, every piece of data
- * escaped with ss_text_escape.  The tree never turns the state into text as
- * a whole: each frame draws only the rows on screen, each scalar dumped on
- * its own with SS_DUMP_SAFE (so control, bidi and escape characters show as
- * \uXXXX), long strings dumped from a prefix only, everything cut to the
- * width with an ellipsis by draw.h.  A snapshot whose checksum fails shows
- * "damaged: ..." and never its state; a failed read shows the error.
+ * escaped with ss_text_escape: the snapshot's own, then (when automatic
+ * capture failed between the snapshot before it and this one) how many
+ * capture errors there were and the newest few with their reasons.  The
+ * tree never turns the state into text as a whole: each frame draws only
+ * the rows on screen, each scalar dumped on its own with SS_DUMP_SAFE (so
+ * control, bidi and escape characters show as \uXXXX), long strings dumped
+ * from a prefix only, everything cut to the width with an ellipsis by
+ * draw.h.  A snapshot whose checksum fails shows "damaged: ..." and never
+ * its state; a failed read shows the error.
  *
  * The fold state, the focus and the search live in the tree across
  * selections, so stepping through the timeline keeps the same view of each
@@ -24,6 +27,7 @@
 
 #include "jtree.h"
 #include "loader.h"
+#include "ss_auto.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +42,7 @@
  * ones read in milliseconds, and reading them here keeps the pane from
  * flashing "loading" while stepping (and scripted runs deterministic). */
 #define LOAD_ASYNC_BYTES (1024 * 1024)
+#define ERRORS_LISTED 3         /* capture errors shown with their reasons */
 
 enum line_kind {
 	LINE_META,
@@ -216,6 +221,89 @@ static void add_meta(struct statepane *s, const ss_snapshot *row)
 		add_data(s, LINE_META, "description: ", row->description);
 }
 
+/* The newest ERRORS_LISTED capture errors of a listing (oldest first), in a
+ * ring; n counts them all. */
+struct recent_errors {
+	int64_t at[ERRORS_LISTED];
+	char *reason[ERRORS_LISTED];
+	int64_t n;
+	bool nomem;
+};
+
+static int keep_recent(const ss_capture_error *e, void *user_data)
+{
+	struct recent_errors *r = user_data;
+	size_t slot = (size_t)(r->n % ERRORS_LISTED);
+	free(r->reason[slot]);
+	if (!(r->reason[slot] = strdup(e->reason))) {
+		r->nomem = true;
+		return 1;
+	}
+	r->at[slot] = e->at;
+	r->n++;
+	return 0;
+}
+
+static int take_at(const ss_snapshot *row, void *user_data)
+{
+	*(int64_t *)user_data = row->created_at;
+	return 1;
+}
+
+/*
+ * "capture errors before this: N" and the newest few with their times and
+ * reasons (escaped: a reason is a command's output), for the errors between
+ * the snapshot before `row` in the session and `row`.  Nothing when there
+ * were none, or when they cannot be read (the pane is about the snapshot).
+ */
+static void add_capture_errors(struct pane *p, const ss_snapshot *row)
+{
+	struct statepane *s = p->priv;
+	struct browser *br = p->br;
+	ss_query q;
+	ss_query_init(&q);
+	q.session = br->session;
+	q.sort = SS_SORT_TIME;
+	q.reverse = true;
+	q.limit = 1;
+	ss_cursor cur = { .started = true, .key = row->created_at, .id = row->id };
+	int64_t prev = SS_TIME_NONE;
+	if (!br->session || ss_search(br->mgr, &q, &cur, take_at, &prev) != SS_OK)
+		return;
+	/* (prev, created_at], as the timeline's !N counts them. */
+	struct recent_errors r = { 0 };
+	ss_status st = ss_capture_errors(br->mgr, br->session,
+	                                 prev == SS_TIME_NONE ? SS_TIME_NONE : prev + 1,
+	                                 row->created_at, 0, keep_recent, &r);
+	if (st == SS_OK && r.nomem)
+		s->nomem = true;
+	if (st == SS_OK && !r.nomem && r.n > 0) {
+		if (r.n > ERRORS_LISTED)
+			add_fmt(s, LINE_ERROR, "capture errors before this: %lld (the last %d:)",
+			        (long long)r.n, ERRORS_LISTED);
+		else
+			add_fmt(s, LINE_ERROR, "capture errors before this: %lld", (long long)r.n);
+		int64_t shown = r.n < ERRORS_LISTED ? r.n : ERRORS_LISTED;
+		for (int64_t i = r.n - shown; i < r.n; i++) {
+			size_t slot = (size_t)(i % ERRORS_LISTED);
+			char when[40] = "  ?  ";
+			time_t secs = (time_t)(r.at[slot] / 1000);
+			time_t row_secs = (time_t)(row->created_at / 1000);
+			struct tm tm, row_tm;
+			if (localtime_r(&secs, &tm)) {
+				/* The date only when it is not the snapshot's day. */
+				bool same_day = localtime_r(&row_secs, &row_tm) &&
+				                tm.tm_year == row_tm.tm_year && tm.tm_yday == row_tm.tm_yday;
+				strftime(when, sizeof when,
+				         same_day ? "  %H:%M:%S  " : "  %Y-%m-%d %H:%M:%S  ", &tm);
+			}
+			add_data(s, LINE_META, when, r.reason[slot]);
+		}
+	}
+	for (size_t i = 0; i < ERRORS_LISTED; i++)
+		free(r.reason[i]);
+}
+
 /* ---- layout and status ---------------------------------------------------- */
 
 /* Decide how many metadata lines show and give the tree the rest.  The
@@ -326,6 +414,7 @@ static void load(struct pane *p, const ss_snapshot *row)
 	s->id = row ? row->id : 0;
 	if (row) {
 		add_meta(s, row);
+		add_capture_errors(p, row);
 		struct loader *ld = row->raw_size >= LOAD_ASYNC_BYTES ? get_loader(p) : NULL;
 		if (ld && !s->nomem) {
 			/* The metadata shows now; the tree when the loader

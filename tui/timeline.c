@@ -18,6 +18,13 @@
  * line and re-read the window from the store: what is shown is always what
  * is stored.  Export (x) writes the marked range, else the filtered list,
  * else the selected snapshot, through ss_export_json().
+ *
+ * A row whose snapshot came after failed captures carries `!N`: the capture
+ * errors between the snapshot before it in the session and this one.  They
+ * are counted per row on screen (one indexed count each) and kept until the
+ * window or the store changes, so a frame costs nothing; the column exists
+ * only while a row on screen has errors, so a session without them looks
+ * exactly as before.
  */
 #include "pane.h"
 
@@ -28,8 +35,10 @@
 #include <time.h>
 
 #include "prompt.h"
+#include "ss_auto.h"
 
 #define ORIGIN_MIN_WIDTH 50  /* narrower (80 columns): no origin column */
+#define ERRMARK_MIN_WIDTH 30 /* narrower: no capture-error column */
 
 /* A run of rows in time order (or reverse order while fetching). */
 struct rows {
@@ -48,6 +57,14 @@ struct filter {
 	char *text;                 /* the free words, one phrase */
 	bool pinned_only;           /* is:pinned */
 	bool tagged_only;           /* is:tagged */
+};
+
+/* The capture errors before each row of the window (errmarks_update). */
+struct errmarks {
+	int64_t *ids;               /* the row each count belongs to */
+	int64_t *counts;
+	size_t n;
+	bool stale;                 /* the store changed: count again */
 };
 
 /* What a prompt opened by the timeline was for (prompt.purpose). */
@@ -80,6 +97,7 @@ struct timeline {
 	bool anchored;
 	int64_t published_id;       /* the id the other panes were told about */
 	bool opened;                /* open() ran: resizes may fetch */
+	struct errmarks errs;
 };
 
 static void rows_free(struct rows *r)
@@ -425,6 +443,7 @@ static bool recount(struct pane *p)
 static void reload(struct pane *p)
 {
 	struct timeline *t = p->priv;
+	t->errs.stale = true;       /* new capture errors come with any write */
 	if (!recount(p))
 		return;
 	if (p->br->follow || !t->anchored) {
@@ -1074,8 +1093,91 @@ static bool put_data(struct pane *p, int y, int *x, const char *s, enum draw_rol
 	return more;
 }
 
+/* ---- capture errors --------------------------------------------------------- */
+
+static void errmarks_free(struct errmarks *e)
+{
+	free(e->ids);
+	free(e->counts);
+	*e = (struct errmarks){ 0 };
+}
+
+static int take_at(const ss_snapshot *row, void *user_data)
+{
+	*(int64_t *)user_data = row->created_at;
+	return 1;
+}
+
+/* The time of the snapshot before `row` in the session (not through the
+ * filter: errors belong to the stretch of capture they happened in);
+ * SS_TIME_NONE for the first. */
+static ss_status prev_time(struct pane *p, const ss_snapshot *row, int64_t *at)
+{
+	ss_query q;
+	ss_query_init(&q);
+	q.session = p->br->session;
+	q.sort = SS_SORT_TIME;
+	q.reverse = true;
+	q.limit = 1;
+	ss_cursor cur = { .started = true, .key = row->created_at, .id = row->id };
+	*at = SS_TIME_NONE;
+	return ss_search(p->br->mgr, &q, &cur, take_at, at);
+}
+
+/*
+ * Count the capture errors before each row of the window, unless the counts
+ * in hand are for these rows and the store has not changed since.  A row's
+ * count depends on the session only (not on the window or the filter), so
+ * while the store is unchanged a row that stays on screen keeps its count:
+ * a scroll by one counts one row.  A count that cannot be read shows as
+ * none: the marks are a hint, and a failing store says so elsewhere.
+ */
+static void errmarks_update(struct pane *p)
+{
+	struct timeline *t = p->priv;
+	struct errmarks *e = &t->errs;
+	bool same = !e->stale && e->n == t->win.n;
+	for (size_t i = 0; same && i < t->win.n; i++)
+		same = e->ids[i] == t->win.v[i].id;
+	if (same)
+		return;
+	size_t n = t->win.n;
+	int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+	int64_t *counts = malloc((n ? n : 1) * sizeof *counts);
+	if (!ids || !counts) {
+		free(ids);
+		free(counts);
+		errmarks_free(e);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const ss_snapshot *row = &t->win.v[i];
+		ids[i] = row->id;
+		counts[i] = 0;
+		bool known = false;
+		for (size_t k = 0; !e->stale && k < e->n && !known; k++)
+			if (e->ids[k] == row->id) {
+				counts[i] = e->counts[k];
+				known = true;
+			}
+		if (known)
+			continue;
+		int64_t since = SS_TIME_NONE;
+		/* Unfiltered, the row above is the one before. */
+		if (i > 0 && !t->filter.spec)
+			since = t->win.v[i - 1].created_at;
+		else if (prev_time(p, row, &since) != SS_OK)
+			continue;
+		ss_capture_error_count(p->br->mgr, p->br->session, since, row->created_at, &counts[i]);
+	}
+	errmarks_free(e);
+	e->ids = ids;
+	e->counts = counts;
+	e->n = n;
+}
+
 static void draw_row(struct pane *p, int y, const ss_snapshot *row, bool selected,
-                     int seq_w, int add_w, int chg_w, int rem_w)
+                     int seq_w, int add_w, int chg_w, int rem_w, int err_w, int64_t errors)
 {
 	enum draw_role cursor = p->focused ? DRAW_CURSOR : DRAW_CURSOR_IDLE;
 	/* On the cursor line every part takes the cursor's role so that the
@@ -1107,6 +1209,16 @@ static void draw_row(struct pane *p, int y, const ss_snapshot *row, bool selecte
 		return;
 	if (!put(p, y, &x, row->pinned ? "*" : " ", ROLE_(DRAW_PIN)))
 		return;
+	/* Capture errors since the snapshot before: " !3", blank when none. */
+	if (err_w > 0) {
+		int w = err_w < 22 ? err_w : 22;   /* a count has at most 20 digits */
+		if (errors > 0)
+			snprintf(buf, sizeof buf, " !%-*lld", w - 2, (long long)errors);
+		else
+			snprintf(buf, sizeof buf, "%*s", w, "");
+		if (!put(p, y, &x, buf, ROLE_(DRAW_ERROR)))
+			return;
+	}
 	/* The origin only where there is room for it: at 80 columns the tags
 	 * and the description say more. */
 	if (p->w >= ORIGIN_MIN_WIDTH) {
@@ -1148,8 +1260,20 @@ static void timeline_draw(struct pane *p)
 		chg_w = digits(r->n_changed) > chg_w ? digits(r->n_changed) : chg_w;
 		rem_w = digits(r->n_removed) > rem_w ? digits(r->n_removed) : rem_w;
 	}
+	/* The error column: " !N" wide enough for the largest count on
+	 * screen, absent when no row has any (or the pane is narrow). */
+	int err_w = 0;
+	bool marks = p->w >= ERRMARK_MIN_WIDTH;
+	if (marks) {
+		errmarks_update(p);
+		marks = t->errs.n == t->win.n;
+	}
+	for (size_t i = 0; marks && i < t->win.n; i++)
+		if (t->errs.counts[i] > 0 && digits(t->errs.counts[i]) + 2 > err_w)
+			err_w = digits(t->errs.counts[i]) + 2;
 	for (size_t i = 0; i < t->win.n && (int)i < p->h; i++)
-		draw_row(p, p->y + (int)i, &t->win.v[i], i == t->sel, seq_w, add_w, chg_w, rem_w);
+		draw_row(p, p->y + (int)i, &t->win.v[i], i == t->sel, seq_w, add_w, chg_w, rem_w,
+		         err_w, marks ? t->errs.counts[i] : 0);
 }
 
 /* ---- operations ----------------------------------------------------------- */
@@ -1185,6 +1309,7 @@ static void timeline_done(struct pane *p)
 	struct timeline *t = p->priv;
 	rows_free(&t->win);
 	filter_clear(&t->filter);
+	errmarks_free(&t->errs);
 	p->br->selected = NULL;
 	p->br->filter_shown = NULL;
 }
