@@ -15,6 +15,7 @@
  * the temporary file is removed, so the name shows a complete export or
  * nothing new.
  */
+#include "export_file.h"
 #include "manager.h"
 
 #include <errno.h>
@@ -30,9 +31,6 @@
  * the id buffer stays a few KiB whatever the export's size. */
 #define EXPORT_PAGE 256
 
-/* Attempts at a fresh temporary name before giving up: a collision needs
- * another process guessing the same random suffix, so a few suffice. */
-#define EXPORT_TMP_TRIES 64
 
 static const char *origin_name(ss_origin origin)
 {
@@ -350,138 +348,6 @@ static ss_status write_document(struct out *o, const ss_query *q, const int64_t 
 	return st;
 }
 
-/* ---- the file ---------------------------------------------------------------- */
-
-/* The directory part of `path` ("." when it has none), malloc()ed. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	size_t n = (size_t)(slash - path);
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, path, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
-/* A fresh 0600 file next to the target, "DIR/.NAME.XXXXXXXX.tmp": hidden,
- * on the same file system (so the rename is atomic), never an existing
- * file or link (O_EXCL|O_NOFOLLOW). */
-static ss_status temp_create(ss_manager *mgr, const char *path, const char *dir, char **tmp,
-                             int *fd)
-{
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	size_t size = strlen(dir) + strlen(base) + 32;
-	char *name = malloc(size);
-	if (!name)
-		return mgr_fail(mgr, SS_NOMEM, "out of memory starting the export");
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	/* The suffix only needs to differ from a concurrent export's: mix the
-	 * pid and the clock, stepping on a collision. */
-	uint64_t x = (uint64_t)getpid() * 0x9e3779b97f4a7c15u ^ (uint64_t)ts.tv_nsec ^
-	             ((uint64_t)ts.tv_sec << 32);
-	for (int i = 0; i < EXPORT_TMP_TRIES; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		snprintf(name, size, "%s/.%s.%08lx.tmp", dir, base, (unsigned long)(x & 0xffffffffu));
-		int f = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (f >= 0) {
-			/* open()'s mode passes through the umask, which may only
-			 * narrow it; fchmod makes it exactly 0600 either way. */
-			if (fchmod(f, 0600) != 0) {
-				int e = errno;
-				close(f);
-				unlink(name);
-				free(name);
-				return mgr_fail(mgr, SS_IO, "export %s: cannot set mode 0600: %s", path,
-				                strerror(e));
-			}
-			*tmp = name;
-			*fd = f;
-			return SS_OK;
-		}
-		if (errno == EEXIST)
-			continue;
-		int e = errno;
-		free(name);
-		if (e == ENOENT)
-			return mgr_fail(mgr, SS_NOT_FOUND, "export %s: directory %s does not exist", path,
-			                dir);
-		if (e == ENOTDIR)
-			return mgr_fail(mgr, SS_NOT_FOUND, "export %s: %s is not a directory", path, dir);
-		return mgr_fail(mgr, SS_IO, "export %s: cannot create a file in %s: %s", path, dir,
-		                strerror(e));
-	}
-	free(name);
-	return mgr_fail(mgr, SS_IO, "export %s: no free temporary name in %s", path, dir);
-}
-
-/* What is at the target now: refused when it is a link or not a regular
- * file, or (without force) when it exists at all. */
-static ss_status target_check(ss_manager *mgr, const char *path, bool force)
-{
-	struct stat sb;
-	if (lstat(path, &sb) != 0) {
-		if (errno == ENOENT)
-			return SS_OK;
-		if (errno == ENOTDIR) {
-			char *dir = dir_of(path);
-			ss_status st = mgr_fail(mgr, SS_NOT_FOUND, "export %s: %s is not a directory",
-			                        path, dir ? dir : "its directory");
-			free(dir);
-			return st;
-		}
-		return mgr_fail(mgr, SS_IO, "export %s: %s", path, strerror(errno));
-	}
-	if (S_ISLNK(sb.st_mode))
-		return mgr_fail(mgr, SS_USAGE,
-		                "export %s: it is a symbolic link; exports never follow or replace one",
-		                path);
-	if (!S_ISREG(sb.st_mode))
-		return mgr_fail(mgr, SS_USAGE, "export %s: it exists and is not a regular file", path);
-	if (!force)
-		return mgr_fail(mgr, SS_EXISTS, "export %s: the file already exists", path);
-	return SS_OK;
-}
-
-/* Give the complete temporary file the target's name.  Without force,
- * link() does it only when the name is still free (atomically, unlike a
- * check followed by rename); with force, rename() replaces a regular file
- * (the check ran just before) and, never following links, cannot write
- * through one planted meanwhile. */
-static ss_status publish(ss_manager *mgr, const char *tmp, const char *path, bool force)
-{
-	if (!force) {
-		if (link(tmp, path) == 0) {
-			unlink(tmp);
-			return SS_OK;
-		}
-		if (errno == EEXIST)
-			return mgr_fail(mgr, SS_EXISTS, "export %s: the file already exists", path);
-		/* File systems without hard links (EPERM, ENOTSUP...): the
-		 * check-then-rename is the best they allow. */
-		ss_status st = target_check(mgr, path, false);
-		if (st != SS_OK)
-			return st;
-	} else {
-		ss_status st = target_check(mgr, path, true);
-		if (st != SS_OK)
-			return st;
-	}
-	if (rename(tmp, path) != 0)
-		return mgr_fail(mgr, SS_IO, "export %s: cannot rename the finished file: %s", path,
-		                strerror(errno));
-	return SS_OK;
-}
-
 ss_status ss_export_json(ss_manager *mgr, const ss_query *q, const int64_t *ids, size_t n_ids,
                          const char *path, bool force, int64_t *written)
 {
@@ -496,63 +362,24 @@ ss_status ss_export_json(ss_manager *mgr, const ss_query *q, const int64_t *ids,
 
 	/* Refuse early what would be refused at the end anyway, before
 	 * reading a million snapshots for nothing. */
-	ss_status st = target_check(mgr, path, force);
+	ss_status st = export_file_check(mgr, path, force);
 	if (st != SS_OK)
 		return st;
 	struct names names = { 0 };
 	st = selection_sessions(mgr, q, ids, n_ids, &names);
-	if (st != SS_OK) {
-		names_free(&names);
-		return st;
-	}
-
-	char *dir = dir_of(path);
-	if (!dir) {
-		names_free(&names);
-		return mgr_fail(mgr, SS_NOMEM, "out of memory starting the export");
-	}
-	char *tmp = NULL;
-	int fd = -1;
-	st = temp_create(mgr, path, dir, &tmp, &fd);
-	if (st != SS_OK) {
-		free(dir);
-		names_free(&names);
-		return st;
-	}
-	struct out o = { .mgr = mgr, .path = path };
-	o.f = fdopen(fd, "w");
-	if (!o.f) {
-		st = mgr_fail(mgr, SS_NOMEM, "out of memory starting the export");
-		close(fd);
-	} else {
-		errno = 0;
-		st = write_document(&o, q, ids, n_ids, &names);
-		if (st == SS_OK && fflush(o.f) != 0)
-			st = out_fail(&o);
-		/* The data reaches the disk before the name does: after a crash
-		 * the name holds the whole export or is absent. */
-		if (st == SS_OK && fsync(fileno(o.f)) != 0)
-			st = out_fail(&o);
-		if (fclose(o.f) != 0 && st == SS_OK)
-			st = out_fail(&o);
-	}
+	struct export_file ef;
 	if (st == SS_OK)
-		st = publish(mgr, tmp, path, force);
+		st = export_file_open(mgr, path, force, &ef);
 	if (st != SS_OK) {
-		unlink(tmp);
-	} else {
-		/* Make the new name itself durable; failing that loses nothing
-		 * already written, so it is not an error. */
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		if (written)
-			*written = o.written;
+		names_free(&names);
+		return st;
 	}
-	free(tmp);
-	free(dir);
+	struct out o = { .mgr = mgr, .f = ef.f, .path = path };
+	errno = 0;
+	st = write_document(&o, q, ids, n_ids, &names);
+	st = export_file_finish(mgr, &ef, st);
+	if (st == SS_OK && written)
+		*written = o.written;
 	names_free(&names);
 	return st;
 }
