@@ -220,3 +220,4 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 include tests/bench/bench.mk
+-include tests/fuzz/fuzz.mk

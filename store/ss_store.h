@@ -121,6 +121,29 @@ ss_status ss_store_blob_put(ss_store *st, const void *data, size_t len,
 ss_status ss_store_blob_get(ss_store *st, int64_t blob_id, size_t max_size,
                             char **data, size_t *len);
 
+/*
+ * The stored bytes of a blob, not inflated, with their codec and the size
+ * they inflate to: what the binary export copies as is.  Caller frees
+ * *data.  SS_NOT_FOUND.
+ */
+ss_status ss_store_blob_get_raw(ss_store *st, int64_t blob_id, ss_codec *codec, char **data,
+                                size_t *len, size_t *raw_size);
+
+/*
+ * Decode `len` stored bytes of `codec` that must inflate to exactly
+ * `raw_size` bytes, never allocating more than max_size + 1 (a compression
+ * bomb, a wrong size, an unknown codec or damaged data are SS_CORRUPT with
+ * a message in err).  *out is NUL-terminated (not counted); caller frees.
+ * Pure: no store involved (the binary import and the fuzzers use it).
+ */
+ss_status ss_blob_decode(ss_codec codec, const void *data, size_t len, size_t raw_size,
+                         size_t max_size, char **out, char *err, size_t err_size);
+
+/* zlib-compress `len` bytes (level 6) when that saves space: *codec says
+ * which was kept; *out is malloc()ed.  SS_NOMEM only. */
+ss_status ss_blob_encode(const void *data, size_t len, ss_codec *codec, char **out,
+                         size_t *out_len);
+
 /* ---- snapshots ----------------------------------------------------------- */
 
 /*
@@ -193,6 +216,17 @@ ss_status ss_store_search(ss_store *st, const ss_query *q, ss_cursor *cursor,
 
 /* How many rows the query matches (ignoring limit and offset). */
 ss_status ss_store_count(ss_store *st, const ss_query *q, int64_t *count);
+
+/* A snapshot of `session_id` created at `created_at` with `checksum`
+ * (hex): how import recognises one it already holds.  SS_NOT_FOUND. */
+ss_status ss_store_snapshot_find(ss_store *st, int64_t session_id, int64_t created_at,
+                                 const char *checksum, int64_t *id);
+
+/* A read transaction (BEGIN, deferred): what it reads is one consistent
+ * snapshot of the store until ss_store_read_end(), whatever other
+ * connections commit meanwhile.  Not nested with ss_store_begin(). */
+ss_status ss_store_read_begin(ss_store *st);
+void ss_store_read_end(ss_store *st);
 
 /* Totals for one session (by name) or, with NULL, the whole store. */
 ss_status ss_store_stats(ss_store *st, const char *session, ss_stats *out);
