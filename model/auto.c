@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,9 @@ struct auto_capture {
 	void *user_data;
 	pthread_t thread;
 	int64_t start_mono;         /* the grid's origin */
+	dev_t store_dev;            /* the store file as opened, to notice it being */
+	ino_t store_ino;            /* deleted or replaced under the connection */
+	bool store_gone;            /* reported once; polls are skipped from then on */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;        /* signalled on stop, trigger and pause */
@@ -126,8 +130,38 @@ static void capture_failed(struct auto_capture *a, const char *reason)
 	emit(a, SS_EVENT_CAPTURE_ERROR, 0, shown, 0);
 }
 
+/*
+ * Is the store file still the one the connection writes to?  SQLite keeps
+ * writing to a deleted (or replaced) file's inode without complaint, so
+ * captures would vanish with the last descriptor.  Once gone, polls stop
+ * (the command is not run for nothing) and the failure is said once.
+ */
+static bool store_still_there(struct auto_capture *a)
+{
+	struct stat sb;
+	bool there = stat(a->mgr->path, &sb) == 0 && sb.st_dev == a->store_dev &&
+	             sb.st_ino == a->store_ino;
+	if (there || a->store_gone)
+		return there;
+	a->store_gone = true;
+	char reason[sizeof a->info.last_error];
+	snprintf(reason, sizeof reason,
+	         "the store file %s was deleted or replaced: captures are no longer saved",
+	         a->mgr->path);
+	pthread_mutex_lock(&a->lock);
+	a->info.errors++;
+	a->info.failing = true;
+	a->info.last_error_at = ss_now_ms();
+	snprintf(a->info.last_error, sizeof a->info.last_error, "%s", reason);
+	pthread_mutex_unlock(&a->lock);
+	emit(a, SS_EVENT_CAPTURE_ERROR, 0, reason, 0);
+	return false;
+}
+
 static void capture_once(struct auto_capture *a)
 {
+	if (!store_still_there(a))
+		return;
 	json_t *state = NULL;
 	char reason[SS_CAPTURE_REASON_MAX + 1] = "";
 	ss_status st = a->fn(a->user_data, &state, reason, sizeof reason);
@@ -182,7 +216,7 @@ static bool policy_deletes(struct auto_capture *a)
 /* Apply the session's retention policy, when it has one. */
 static void retain(struct auto_capture *a)
 {
-	if (!a->opts.retention || !policy_deletes(a))
+	if (!a->opts.retention || a->store_gone || !policy_deletes(a))
 		return;
 	int64_t deleted = 0;
 	if (ss_cleanup(a->mgr, a->session, NULL, false, NULL, NULL, &deleted) != SS_OK) {
@@ -389,6 +423,11 @@ ss_status ss_auto_start_opts(ss_manager *mgr, const char *session, const ss_auto
 	a->info.running = true;
 	a->info.paused = a->opts.start_paused;
 	a->info.interval_ms = interval;
+	struct stat sb;
+	if (stat(mgr->path, &sb) == 0) {
+		a->store_dev = sb.st_dev;
+		a->store_ino = sb.st_ino;
+	}
 	a->start_mono = mono_ms();
 	a->next_mono = a->start_mono;          /* the first poll at once */
 	a->info.next_at = ss_now_ms();

@@ -521,6 +521,28 @@ START_TEST(test_no_fd_or_thread_left_behind)
 }
 END_TEST
 
+START_TEST(test_store_deleted_under_the_thread)
+{
+	struct fake f;
+	fake_init(&f);
+	f.bump = true;
+	ck_assert_int_eq(ss_auto_start(mgr, "gone", 100, fake_poll, &f), SS_OK);
+	wait_captured("gone", 1);
+	ck_assert_int_eq(unlink(tu_path("store.db")), 0);
+	int64_t end = now_ms() + 10000;
+	while (!status("gone").failing && now_ms() < end)
+		sleep_ms(10);
+	ss_auto_info info = status("gone");
+	ck_assert(info.failing);
+	ck_assert_msg(strstr(info.last_error, "deleted or replaced"), "%s", info.last_error);
+	/* Polls stop: nothing is captured into a file nobody can open. */
+	int calls = fake_calls(&f);
+	sleep_ms(350);
+	ck_assert_int_eq(fake_calls(&f), calls);
+	ck_assert_int_eq(ss_auto_stop(mgr, "gone"), SS_OK);
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
 	struct fake f;
@@ -565,6 +587,7 @@ Suite *auto_suite(void)
 	tcase_add_test(tc, test_retention_applied_after_captures);
 	tcase_add_test(tc, test_reader_while_thread_writes);
 	tcase_add_test(tc, test_no_fd_or_thread_left_behind);
+	tcase_add_test(tc, test_store_deleted_under_the_thread);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
 	return s;
