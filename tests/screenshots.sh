@@ -123,6 +123,21 @@ fi
 (cd "$TMP" && "$BIN" --store "$STORE" demo "${demo_args[@]}") >/dev/null 2>"$TMP/demo.err" ||
 	die "demo failed: $(cat "$TMP/demo.err")"
 
+# For the watch shot: a "service" whose state is the demo's newest plus one
+# deploy marker, down for a moment first (capture errors, shown as
+# !N on the snapshot that followed them), then polled while it stays the
+# same, so the screen is steady with the live indicator on.
+newest=$(cd "$TMP" && "$BIN" --store "$STORE" list demo --reverse --limit 1 | awk 'NR == 2 { print $1 }')
+(cd "$TMP" && "$BIN" --store "$STORE" show "$newest" --compact | sed 's/^{/{"deploy":"v2.4",/' > live.json)
+cat > "$TMP/live.sh" <<'EOF2'
+#!/bin/sh
+[ -e down ] && { echo "curl: (7) Failed to connect to localhost port 8080" >&2; exit 7; }
+cat live.json
+EOF2
+chmod +x "$TMP/live.sh"
+(cd "$TMP" && touch down && { "$BIN" --store "$STORE" watch demo --every 100ms --headless -- ./live.sh 2>/dev/null &
+	pid=$!; sleep 0.6; rm -f down; sleep 0.6; kill -TERM "$pid"; wait "$pid"; })
+
 # ---- one xterm ---------------------------------------------------------------------------
 
 WID=
@@ -301,6 +316,8 @@ run_shot diff dark "browse demo" "k k m k k k k" "d"
 run_shot history dark "browse demo" "Tab slash text:tokens_used Return" "H"
 # The help overlay, from the action table.
 run_shot help dark "browse demo" "" "question"
+# watch: the same service polled live, the indicator on the title row.
+run_shot watch dark "watch demo --every 5s -- ./live.sh" "" ""
 # The light theme on a light terminal, the state pane in focus, its tree
 # expanded and the cursor on a value.
 run_shot light-theme light "--theme light browse demo" "k k k Tab E j j j" ""
