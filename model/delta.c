@@ -76,6 +76,15 @@ void delta_heads_free(ss_manager *mgr)
 		head_drop(&mgr->heads[i]);
 }
 
+void delta_heads_drop(ss_manager *mgr, const int64_t *session_ids, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct session_head *h = head_find(mgr, session_ids[k]);
+		if (h)
+			head_drop(h);
+	}
+}
+
 /* ---- reading ------------------------------------------------------------- */
 
 /* Parse a snapshot's blob: its state (keyframe) or its patch (delta). */
@@ -93,6 +102,10 @@ ss_status mgr_load_blob_json(ss_manager *mgr, const ss_snapshot *meta, json_t **
 	json_error_t jerr;
 	*out = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
 	free(data);
+	/* jansson says when it ran out of memory: that is not damage. */
+	if (!*out && json_error_code(&jerr) == json_error_out_of_memory)
+		return mgr_fail(mgr, SS_NOMEM, "snapshot %lld: out of memory reading it",
+		                (long long)meta->id);
 	if (!*out)
 		return mgr_fail(mgr, SS_CORRUPT, "snapshot %lld: stored %s is not valid JSON (%s)",
 		                (long long)meta->id,
@@ -296,9 +309,9 @@ static ss_status head_load(ss_manager *mgr, int64_t session_id, struct session_h
 		if ((st = mgr_get_meta(mgr, base, &meta)) != SS_OK)
 			json_decref(state);
 	}
+	ss_snapshot_clear(&meta);   /* zeroed when mgr_get_meta failed; not when reconstruct did */
 	if (st != SS_OK)
 		return st;
-	ss_snapshot_clear(&meta);
 	h = head_slot(mgr, session_id);
 	h->snapshot_id = latest;
 	h->state = state;

@@ -8,6 +8,11 @@
  * of memory, not the whole history.  Only the set of session names seen is
  * kept, because the "sessions" section comes before the snapshots.
  *
+ * The whole export reads inside one read transaction, so what it writes
+ * is one consistent state of the store even while another process (or an
+ * automatic capture) commits; ss_export() reports progress on the way and
+ * hands the binary format to export_binary.c.
+ *
  * File safety (DESIGN.md "Limits"): the document is written to a temporary
  * file created 0600 next to the target, synced, and only then given the
  * target's name; an existing target is replaced only when forced, a
@@ -16,6 +21,7 @@
  * nothing new.
  */
 #include "export_file.h"
+#include "import.h"
 #include "manager.h"
 
 #include <errno.h>
@@ -91,7 +97,27 @@ struct out {
 	FILE *f;
 	const char *path;           /* the target, for messages */
 	int64_t written;
+	ss_progress_fn progress;    /* may be NULL */
+	void *user_data;
+	int64_t total;              /* snapshots selected (for progress) */
+	int64_t next_progress;      /* written count of the next report */
 };
+
+/* Every 1% of the selection, and at least every EXPORT_PROGRESS_EVERY. */
+#define EXPORT_PROGRESS_EVERY 1000
+
+static void report_progress(struct out *o)
+{
+	if (!o->progress || o->written < o->next_progress)
+		return;
+	int64_t step = o->total / 100;
+	if (step < 1)
+		step = 1;
+	if (step > EXPORT_PROGRESS_EVERY)
+		step = EXPORT_PROGRESS_EVERY;
+	o->next_progress = o->written + step;
+	o->progress(o->written, o->total, o->user_data);
+}
 
 /* A write error of the stream, reported with errno. */
 static ss_status out_fail(struct out *o)
@@ -238,8 +264,10 @@ static ss_status put_snapshot(struct out *o, int64_t id)
 	}
 	if (st == SS_OK)
 		st = put_str(o, "}");
-	if (st == SS_OK)
+	if (st == SS_OK) {
 		o->written++;
+		report_progress(o);
+	}
 	json_decref(state);
 	ss_snapshot_clear(&meta);
 	return st;
@@ -348,8 +376,23 @@ static ss_status write_document(struct out *o, const ss_query *q, const int64_t 
 	return st;
 }
 
-ss_status ss_export_json(ss_manager *mgr, const ss_query *q, const int64_t *ids, size_t n_ids,
-                         const char *path, bool force, int64_t *written)
+/* How many snapshots the export will write: for the progress report only. */
+static int64_t selection_count(ss_manager *mgr, const ss_query *q, size_t n_ids)
+{
+	if (n_ids > 0)
+		return (int64_t)n_ids;
+	int64_t n = 0;
+	if (ss_count(mgr, q, &n) != SS_OK)
+		return 0;
+	n -= q->offset > 0 ? q->offset : 0;
+	if (q->limit > 0 && n > q->limit)
+		n = q->limit;
+	return n > 0 ? n : 0;
+}
+
+static ss_status export_json(ss_manager *mgr, const ss_query *q, const int64_t *ids,
+                             size_t n_ids, const char *path, bool force, ss_progress_fn progress,
+                             void *user_data, int64_t *written)
 {
 	if (written)
 		*written = 0;
@@ -365,21 +408,57 @@ ss_status ss_export_json(ss_manager *mgr, const ss_query *q, const int64_t *ids,
 	ss_status st = export_file_check(mgr, path, force);
 	if (st != SS_OK)
 		return st;
+	/* One read transaction from the selection to the last state: a capture
+	 * committing meanwhile (another process, an automatic capture) cannot
+	 * add a row between two pages, nor delete one after it was counted. */
+	if ((st = ss_store_read_begin(mgr->store)) != SS_OK)
+		return mgr_store_fail(mgr, st);
 	struct names names = { 0 };
 	st = selection_sessions(mgr, q, ids, n_ids, &names);
 	struct export_file ef;
 	if (st == SS_OK)
 		st = export_file_open(mgr, path, force, &ef);
 	if (st != SS_OK) {
+		ss_store_read_end(mgr->store);
 		names_free(&names);
 		return st;
 	}
-	struct out o = { .mgr = mgr, .f = ef.f, .path = path };
+	struct out o = { .mgr = mgr, .f = ef.f, .path = path, .progress = progress,
+	                 .user_data = user_data };
+	if (progress) {
+		o.total = selection_count(mgr, q, n_ids);
+		progress(0, o.total, user_data);
+		o.next_progress = 1;
+	}
 	errno = 0;
 	st = write_document(&o, q, ids, n_ids, &names);
+	ss_store_read_end(mgr->store);
 	st = export_file_finish(mgr, &ef, st);
+	if (st == SS_OK && progress)
+		progress(o.written, o.written, user_data);
 	if (st == SS_OK && written)
 		*written = o.written;
 	names_free(&names);
 	return st;
+}
+
+ss_status ss_export_json(ss_manager *mgr, const ss_query *q, const int64_t *ids, size_t n_ids,
+                         const char *path, bool force, int64_t *written)
+{
+	return export_json(mgr, q, ids, n_ids, path, force, NULL, NULL, written);
+}
+
+ss_status ss_export(ss_manager *mgr, const ss_query *q, const int64_t *ids, size_t n_ids,
+                    const char *path, ss_export_format format, bool force,
+                    ss_progress_fn progress, void *user_data, int64_t *written)
+{
+	switch (format) {
+	case SS_EXPORT_JSON:
+		return export_json(mgr, q, ids, n_ids, path, force, progress, user_data, written);
+	case SS_EXPORT_BINARY:
+		return export_binary(mgr, q, ids, n_ids, path, force, progress, user_data, written);
+	}
+	if (written)
+		*written = 0;
+	return mgr_fail(mgr, SS_USAGE, "export: unknown format %d", (int)format);
 }

@@ -86,6 +86,31 @@ ss_status mgr_read_state(ss_manager *mgr, const ss_snapshot *meta, bool use_cach
 ss_status mgr_session_config(ss_manager *mgr, const char *session, ss_session_config *out,
                              int64_t *session_id);
 
+/* ---- snapshot_ops.c ---- */
+
+struct delta_plan;
+
+/*
+ * The write half of ss_create() inside the caller's transaction (the caller
+ * begins, commits or rolls back): the delta plan against the session's
+ * newest state, the blob and the row.  Reads row->session_id and what
+ * ss_store_snapshot_insert() reads of metadata (created_at, origin, tags,
+ * description, pinned, raw_size, checksum); fills the storage fields
+ * (kind, base_id, blob_id, stored_size, change counts, create_us counted
+ * from `started`, a mgr_monotonic_us() value) and id and seq.  The state is
+ * not checked here (the caller did).  With skip_unchanged and a state equal
+ * to the head's, nothing is written and row->id stays 0.  Whatever the
+ * outcome the caller ends *plan with delta_plan_finish(): committed (in
+ * the caller's transaction, which then must commit) with the new id, or
+ * not.  Message set on failure.
+ */
+ss_status mgr_create_row(ss_manager *mgr, const ss_session_config *scfg, const json_t *state,
+                         size_t doc_len, int64_t started, bool skip_unchanged, ss_snapshot *row,
+                         struct delta_plan *plan);
+
+/* CLOCK_MONOTONIC in microseconds, for create_us. */
+int64_t mgr_monotonic_us(void);
+
 /* ---- auto.c ---- */
 
 /* Stop and join every automatic capture and close the wake pipe (ss_close). */
@@ -135,5 +160,10 @@ void delta_forget(ss_manager *mgr, int64_t id);
 
 /* Release every head (close). */
 void delta_heads_free(ss_manager *mgr);
+
+/* Drop the heads of every session in `session_ids`: a transaction that
+ * moved them forward was rolled back, so they name rows that never were.
+ * The next capture reloads them from the store. */
+void delta_heads_drop(ss_manager *mgr, const int64_t *session_ids, size_t n);
 
 #endif

@@ -51,10 +51,55 @@ static ss_status create_check(ss_manager *mgr, const char *session, const json_t
 }
 
 /*
- * The write half of capture, in one transaction: the session (created when
- * missing), the delta plan against the session's newest state (change
- * counts, keyframe or delta), the blob and the row.  Fills row->id, seq,
- * kind, base_id, blob_id, stored_size and the change counts.
+ * The write half of capture inside the caller's transaction (manager.h):
+ * the delta plan against the session's newest state, the blob and the row.
+ * Shared by ss_create() (one snapshot, one transaction) and the import (a
+ * whole file, one transaction).
+ */
+ss_status mgr_create_row(ss_manager *mgr, const ss_session_config *scfg, const json_t *state,
+                         size_t doc_len, int64_t started, bool skip_unchanged, ss_snapshot *row,
+                         struct delta_plan *plan)
+{
+	ss_status st = delta_plan_make(mgr, row->session_id, scfg, state, doc_len, skip_unchanged,
+	                               plan);
+	if (st != SS_OK || plan->unchanged)
+		return st;      /* unchanged: nothing to record, row->id stays 0 */
+	row->kind = plan->kind;
+	row->base_id = plan->base_id;
+	row->n_added = plan->n_added;
+	row->n_removed = plan->n_removed;
+	row->n_changed = plan->n_changed;
+	/* A keyframe keeps the state in its own key order, for display. */
+	char *doc = NULL;
+	if (plan->kind == SS_KIND_KEYFRAME && !(doc = ss_json_dump(state, 0, NULL)))
+		return mgr_fail(mgr, SS_NOMEM, "out of memory serialising the state");
+	const char *blob = plan->kind == SS_KIND_DELTA ? plan->patch : doc;
+	size_t blob_len = plan->kind == SS_KIND_DELTA ? plan->patch_len : doc_len;
+	size_t stored = 0;
+	st = ss_store_blob_put(mgr->store, blob, blob_len,
+	                       mgr->cfg.compression ? mgr->cfg.compression_threshold : 0,
+	                       &row->blob_id, &stored);
+	free(doc);
+	row->stored_size = (int64_t)stored;
+	/* Creation time: from the call to the row, without the commit's fsync. */
+	row->create_us = monotonic_us() - started;
+	if (st == SS_OK)
+		st = ss_store_snapshot_insert(mgr->store, row);
+	if (st != SS_OK && st != SS_NOMEM)
+		mgr_store_fail(mgr, st);
+	else if (st == SS_NOMEM)
+		mgr_fail(mgr, st, "out of memory storing the snapshot");
+	return st;
+}
+
+int64_t mgr_monotonic_us(void)
+{
+	return monotonic_us();
+}
+
+/*
+ * ss_create()'s transaction: the session (created when missing), then
+ * mgr_create_row().  The head moves forward only once the commit is done.
  */
 static ss_status create_write(ss_manager *mgr, const char *session, const json_t *state,
                               size_t doc_len, int64_t started, bool skip_unchanged,
@@ -73,51 +118,15 @@ static ss_status create_write(ss_manager *mgr, const char *session, const json_t
 			mgr_store_fail(mgr, st);
 	}
 	struct delta_plan plan = { 0 };
-	bool planned = false;
-	if (st == SS_OK) {
-		st = delta_plan_make(mgr, row->session_id, &scfg, state, doc_len, skip_unchanged,
-		                     &plan);
-		planned = st == SS_OK;
-	}
+	if (st == SS_OK)
+		st = mgr_create_row(mgr, &scfg, state, doc_len, started, skip_unchanged, row, &plan);
 	ss_session_config_clear(&scfg);
-	if (planned && plan.unchanged) {
-		/* Nothing to record: row->id stays 0. */
+	if (st == SS_OK && row->id != 0 && (st = ss_store_commit(mgr->store)) != SS_OK)
+		mgr_store_fail(mgr, st);
+	/* Unchanged (row->id 0) or failed: nothing of it may remain. */
+	if (st != SS_OK || row->id == 0)
 		ss_store_rollback(mgr->store);
-		delta_plan_finish(mgr, &plan, 0, false);
-		return SS_OK;
-	}
-	if (planned) {
-		row->kind = plan.kind;
-		row->base_id = plan.base_id;
-		row->n_added = plan.n_added;
-		row->n_removed = plan.n_removed;
-		row->n_changed = plan.n_changed;
-		/* A keyframe keeps the state in its own key order, for display. */
-		char *doc = NULL;
-		if (plan.kind == SS_KIND_KEYFRAME && !(doc = ss_json_dump(state, 0, NULL)))
-			st = mgr_fail(mgr, SS_NOMEM, "out of memory serialising the state");
-		const char *blob = plan.kind == SS_KIND_DELTA ? plan.patch : doc;
-		size_t blob_len = plan.kind == SS_KIND_DELTA ? plan.patch_len : doc_len;
-		size_t stored = 0;
-		if (st == SS_OK)
-			st = ss_store_blob_put(mgr->store, blob, blob_len,
-			                       mgr->cfg.compression ? mgr->cfg.compression_threshold : 0,
-			                       &row->blob_id, &stored);
-		free(doc);
-		row->stored_size = (int64_t)stored;
-		/* Creation time: from the call to the row, without the commit's fsync. */
-		row->create_us = monotonic_us() - started;
-		if (st == SS_OK)
-			st = ss_store_snapshot_insert(mgr->store, row);
-		if (st == SS_OK)
-			st = ss_store_commit(mgr->store);
-		if (st != SS_OK && st != SS_NOMEM)
-			mgr_store_fail(mgr, st);
-	}
-	if (st != SS_OK)
-		ss_store_rollback(mgr->store);
-	if (planned)
-		delta_plan_finish(mgr, &plan, row->id, st == SS_OK);
+	delta_plan_finish(mgr, &plan, row->id, st == SS_OK && row->id != 0);
 	return st;
 }
 

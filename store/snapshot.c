@@ -95,6 +95,13 @@ ss_status store_read_snapshot(ss_store *st, sqlite3_stmt *stmt, ss_snapshot *out
 	out->kind = (ss_kind)sqlite3_column_int(stmt, 16);
 	out->base_id = sqlite3_column_int64(stmt, 17);     /* NULL reads as 0 */
 	out->blob_id = sqlite3_column_int64(stmt, 18);
+	/* A column whose text cannot be allocated reads as NULL ("" above):
+	 * SQLite says so only through the error code.  Never hand out a
+	 * record with its session or checksum silently blank. */
+	if (sqlite3_errcode(sqlite3_db_handle(stmt)) == SQLITE_NOMEM) {
+		ss_snapshot_clear(out);
+		return store_error(st, SS_NOMEM, "out of memory reading a snapshot");
+	}
 	return SS_OK;
 }
 
@@ -515,4 +522,35 @@ ss_status ss_store_latest(ss_store *st, int64_t session_id, int64_t *id)
 	if (!stmt)
 		return status;
 	return lookup_id(st, stmt, session_id, id, "latest");
+}
+
+/* ---- finding one by content ----------------------------------------------- */
+
+/* snapshots_session_time narrows to (session, time); the checksum then
+ * picks among the few rows sharing that millisecond. */
+static const char sql_snap_find[] =
+	"SELECT id FROM snapshots WHERE session_id = ?1 AND created_at = ?2 AND checksum = ?3"
+	" ORDER BY id LIMIT 1";
+
+ss_status ss_store_snapshot_find(ss_store *st, int64_t session_id, int64_t created_at,
+                                 const char *checksum, int64_t *id)
+{
+	ss_status status = SS_OK;
+	sqlite3_stmt *stmt = store_stmt(st, STMT_SNAP_FIND, sql_snap_find, &status);
+	if (!stmt)
+		return status;
+	sqlite3_bind_int64(stmt, 1, session_id);
+	sqlite3_bind_int64(stmt, 2, created_at);
+	sqlite3_bind_text(stmt, 3, checksum, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(stmt, 0);
+	else if (rc == SQLITE_DONE)
+		status = store_error(st, SS_NOT_FOUND, "no snapshot of session %lld at %lld with checksum %.12s...",
+		                     (long long)session_id, (long long)created_at, checksum);
+	else
+		status = store_fail(st, rc, "looking for a snapshot of session %lld",
+		                    (long long)session_id);
+	store_stmt_done(stmt);
+	return status;
 }

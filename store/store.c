@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -157,6 +158,16 @@ static const char sql_savepoint[] = "SAVEPOINT ss_op";
 static const char sql_release[] = "RELEASE ss_op";
 static const char sql_rollback_to[] = "ROLLBACK TO ss_op";
 
+/* The ROLLBACK statement, prepared before any transaction begins: once one
+ * is open it must be possible to end it even when memory has run out
+ * (preparing allocates; stepping a prepared ROLLBACK does not need to). */
+static ss_status rollback_ready(ss_store *st)
+{
+	ss_status status = SS_OK;
+	store_stmt(st, STMT_ROLLBACK, sql_rollback, &status);
+	return status;
+}
+
 ss_status ss_store_begin(ss_store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
@@ -165,6 +176,9 @@ ss_status ss_store_begin(ss_store *st)
 	 * there); say so now rather than at the first write. */
 	if (st->readonly || sqlite3_db_readonly(st->db, "main") == 1)
 		return store_error(st, SS_READONLY, "store is read-only: %s", st->path);
+	ss_status ready = rollback_ready(st);
+	if (ready != SS_OK)
+		return ready;
 	int rc = run_simple(st, STMT_BEGIN, sql_begin);
 	ss_status status = rc == SQLITE_OK ? SS_OK : store_fail(st, rc, "beginning a transaction");
 	store_stmt_done(st->stmts[STMT_BEGIN]);
@@ -191,6 +205,35 @@ void ss_store_rollback(ss_store *st)
 		return;
 	run_simple(st, STMT_ROLLBACK, sql_rollback);
 	store_stmt_done(st->stmts[STMT_ROLLBACK]);
+}
+
+/*
+ * A deferred BEGIN takes its read snapshot at the first read and keeps it
+ * until the end, whatever other connections commit (WAL): what an export
+ * reads between its first page and its last is one state of the store.  It
+ * works on a read-only connection too, where BEGIN IMMEDIATE would not mean
+ * anything.
+ */
+static const char sql_read_begin[] = "BEGIN DEFERRED";
+
+ss_status ss_store_read_begin(ss_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return store_error(st, SS_USAGE, "a transaction is already open on %s", st->path);
+	ss_status ready = rollback_ready(st);
+	if (ready != SS_OK)
+		return ready;
+	int rc = run_simple(st, STMT_READ_BEGIN, sql_read_begin);
+	ss_status status = rc == SQLITE_OK ? SS_OK : store_fail(st, rc, "beginning a read transaction");
+	store_stmt_done(st->stmts[STMT_READ_BEGIN]);
+	return status;
+}
+
+/* Ends it by rollback: nothing was written, and a rollback cannot fail the
+ * way a commit can (busy), which a reader has no use for. */
+void ss_store_read_end(ss_store *st)
+{
+	ss_store_rollback(st);
 }
 
 ss_status store_tx_begin(ss_store *st, store_tx *tx)
@@ -467,6 +510,51 @@ static ss_status configure(ss_store *st, bool memory)
 	return SS_OK;
 }
 
+/*
+ * A WAL store on a read-only file system (a read-only mount or bind) cannot
+ * be opened the ordinary way when its -shm file does not exist: SQLite would
+ * have to create it (SQLITE_CANTOPEN).  Nothing can write the file through
+ * this mount, so it is opened again as immutable (no locks, no -shm):
+ * reading works, and every write is refused as read-only (exit 4).  Only
+ * then: with a -shm present (a writer elsewhere) the ordinary open works and
+ * sees that writer's commits.  SQLITE_OK when reopened.
+ */
+static int reopen_immutable(ss_store *st)
+{
+	struct statvfs fs;
+	if ((sqlite3_errcode(st->db) & 0xff) != SQLITE_CANTOPEN || statvfs(st->path, &fs) != 0 ||
+	    !(fs.f_flag & ST_RDONLY))
+		return SQLITE_CANTOPEN;
+	/* A URI only here, built from the path with every byte outside
+	 * [A-Za-z0-9/._~-] percent-encoded: the path stays a path. */
+	size_t n = strlen(st->path);
+	char *uri = malloc(3 * n + 32);
+	if (!uri)
+		return SQLITE_NOMEM;
+	char *p = uri + sprintf(uri, "file:");
+	for (const unsigned char *c = (const unsigned char *)st->path; *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    strchr("/._~-", *c))
+			*p++ = (char)*c;
+		else
+			p += sprintf(p, "%%%02X", *c);
+	}
+	strcpy(p, "?immutable=1");
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX |
+	                         SQLITE_OPEN_EXRESCODE, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_close(st->db);
+	st->db = db;
+	st->readonly = true;
+	sqlite3_busy_timeout(st->db, SS_STORE_BUSY_TIMEOUT_MS);
+	return SQLITE_OK;
+}
+
 ss_status ss_store_open(const char *path, unsigned flags, ss_store **out,
                         char *err, size_t err_size)
 {
@@ -533,6 +621,10 @@ ss_status ss_store_open(const char *path, unsigned flags, ss_store **out,
 
 	bool needs_upgrade = false;
 	status = recognise(st, &needs_upgrade);
+	if (status != SS_OK && !memory && reopen_immutable(st) == SQLITE_OK) {
+		readonly = true;
+		status = recognise(st, &needs_upgrade);
+	}
 	if (status != SS_OK)
 		goto fail;
 	if (needs_upgrade) {

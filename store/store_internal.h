@@ -55,6 +55,8 @@ typedef enum store_stmt_id {
 	STMT_CERR_TRIM,
 	STMT_CERR_LIST,
 	STMT_CERR_COUNT,
+	STMT_SNAP_FIND,
+	STMT_READ_BEGIN,
 	STMT_COUNT_
 } store_stmt_id;
 

@@ -145,18 +145,32 @@ const cli_command cli_commands[] = {
 	  "Exits with status 5 when anything is damaged, naming each damaged snapshot.\n" },
 	{ "export", cmd_export, CLI_STORE_READ,
 	  "[SESSION] [--id ID]... [--tag T]... [--since TIME] [--until TIME]\n"
-	  "              [--format json] [--force] -o FILE",
-	  "write snapshots with their full states to a file (JSON export)",
+	  "              [--format json|binary] [--force] -o FILE",
+	  "write snapshots with their full states to a file (JSON or binary export)",
 	  "  -o, --output FILE   the file to write (created with mode 0600)\n"
 	  "  --id ID             export exactly this snapshot (repeatable; not with the filters)\n"
 	  "  --tag T             only snapshots with tag T (repeatable: any of them)\n"
 	  "  --since TIME        created at or after TIME\n"
 	  "  --until TIME        created at or before TIME\n"
-	  "  --format json       the format; json is the one there is: one document with the\n"
-	  "                      sessions and every snapshot's metadata, checksum and state\n"
+	  "  --format json       (the default) one document with the sessions and every\n"
+	  "                      snapshot's metadata, checksum and state, readable with jq\n"
+	  "  --format binary     compact: deltas kept, compressed, a SHA-256 per record\n"
+	  "                      (docs/binary-format.md)\n"
 	  "  --force             replace FILE when it exists\n"
 	  "Without SESSION or --id: every session.  FILE appears only when complete (written\n"
-	  "under a temporary name, synced, then renamed); it is never a symbolic link.\n" },
+	  "under a temporary name, synced, then renamed); it is never a symbolic link.\n"
+	  "'snapscope import FILE' reads either format back.\n" },
+	{ "import", cmd_import, CLI_STORE_WRITE, "FILE [--dry-run]",
+	  "read an export (JSON or binary) into the store, checked before anything is written",
+	  "  --dry-run   check the whole file and say what would be imported; write nothing\n"
+	  "The format is recognised from the content.  Every entry is checked first (types,\n"
+	  "limits, every checksum against its state); a bad file changes nothing and the\n"
+	  "message names the entry and the reason (exit status 3).  Then everything is\n"
+	  "written in one transaction: sessions merge by name (a new one takes the file's\n"
+	  "configuration, an existing one keeps its own), ids are new, and snapshots the\n"
+	  "store already holds (same session, time and checksum) are skipped, so importing\n"
+	  "a file twice changes nothing the second time.  Imported snapshots keep their\n"
+	  "times, tags, descriptions, pins and checksums; their origin is 'import'.\n" },
 	{ "cleanup", cmd_cleanup, CLI_STORE_READ,
 	  "[SESSION] [--max-age D] [--max-count N] [--keep-hourly N] [--keep-daily N]\n"
 	  "              [--delete-tagged] [--dry-run] [--json]",

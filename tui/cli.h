@@ -203,6 +203,22 @@ int cmd_unpin(cli_ctx *ctx, int argc, char **argv);
 int cmd_delete(cli_ctx *ctx, int argc, char **argv);
 int cmd_verify(cli_ctx *ctx, int argc, char **argv);
 int cmd_export(cli_ctx *ctx, int argc, char **argv);
+int cmd_import(cli_ctx *ctx, int argc, char **argv);
+
+/* The progress line of export and import (cmd_export.c): on standard error,
+ * only when it is a terminal and the work is long (over 1000 snapshots or
+ * a second); "\r exporting 12034/50000 snapshots", cleared at the end.
+ * cli_progress_show() is an ss_progress_fn taking the cli_progress. */
+typedef struct cli_progress {
+	const char *verb;           /* "exporting", "importing" */
+	bool tty;
+	int64_t started_ms, last_ms;
+	int width;                  /* of the line shown; 0: none shown */
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, const char *verb);
+void cli_progress_show(int64_t done, int64_t total, void *user_data);
+void cli_progress_end(cli_progress *p);
 int cmd_demo(cli_ctx *ctx, int argc, char **argv);
 int cmd_help(cli_ctx *ctx, int argc, char **argv);
 
