@@ -19,6 +19,7 @@ struct damage_list {
 	struct damage *items;
 	size_t n, cap;
 	bool oom;
+	bool store_damaged;         /* the store's own integrity check failed (id 0) */
 };
 
 /* Damage is collected and described after ss_verify() returns: the report
@@ -27,6 +28,11 @@ struct damage_list {
 static void on_damage(int64_t id, const char *reason, void *user_data)
 {
 	struct damage_list *dl = user_data;
+	if (id == 0) {
+		/* Not one snapshot: the file itself.  Its message is ss_verify()'s. */
+		dl->store_damaged = true;
+		return;
+	}
 	if (dl->oom)
 		return;
 	if (dl->n == dl->cap) {
@@ -45,6 +51,12 @@ static void on_damage(int64_t id, const char *reason, void *user_data)
 		return;
 	}
 	dl->items[dl->n++] = (struct damage){ id, copy };
+}
+
+static int cmp_damage(const void *a, const void *b)
+{
+	int64_t x = ((const struct damage *)a)->id, y = ((const struct damage *)b)->id;
+	return (x > y) - (x < y);
 }
 
 static void print_damage(ss_manager *mgr, const struct damage *d)
@@ -86,6 +98,9 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 	/* ss_verify's message (the store's integrity check) before the list is
 	 * overwritten by the metadata look-ups below. */
 	char *msg = st != SS_OK ? strdup(ss_errmsg(ctx->mgr)) : NULL;
+	/* In id order, one line each, whatever order the chains were walked in. */
+	if (dl.n > 1)
+		qsort(dl.items, dl.n, sizeof *dl.items, cmp_damage);
 	for (size_t i = 0; i < dl.n; i++)
 		print_damage(ctx->mgr, &dl.items[i]);
 
@@ -93,11 +108,11 @@ int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 		printf("verified %" PRId64 " snapshot%s: all intact\n", checked, checked == 1 ? "" : "s");
 		rc = SS_EXIT_OK;
 	} else if (st == SS_CORRUPT) {
-		if (damaged > 0)
-			printf("verified %" PRId64 " snapshot%s: %" PRId64 " damaged\n", checked,
-			       checked == 1 ? "" : "s", damaged);
+		printf("verified %" PRId64 " snapshot%s: %" PRId64 " damaged%s\n", checked,
+		       checked == 1 ? "" : "s", damaged,
+		       dl.store_damaged || damaged == 0 ? ", and the store file is damaged" : "");
 		/* Damage the store's own check found beyond single snapshots. */
-		if (damaged == 0 || (msg && *msg && dl.n == 0))
+		if (dl.store_damaged || damaged == 0)
 			cli_fail(ctx, st, "%s", msg && *msg ? msg : "the store file is damaged");
 		rc = SS_EXIT_CORRUPT;
 	} else {
