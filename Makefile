@@ -5,6 +5,7 @@
 #   make check      install missing packages (as root), build, run every test
 #   make asan       the unit and command-line tests under AddressSanitizer + UBSan
 #   make tsan       the concurrency tests under ThreadSanitizer (part of make check)
+#   make fuzz       every libFuzzer target for FUZZ_TIME seconds (make check runs fuzz-smoke)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 #
 # Layers: tui/ -> model/ -> store/, never back.  store/ and model/ form the
@@ -60,7 +61,7 @@ objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 all: $(BUILD)/snapscope $(BUILD)/libsnapscope.a
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile
 
 # ---- build variants: plain (build/) and sanitized (build/asan/) -------------
 
@@ -146,6 +147,7 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory tsan
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory e2e
 
 asan: unit-asan
