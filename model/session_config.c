@@ -54,6 +54,10 @@ static ss_status config_parse(ss_manager *mgr, const char *session, const char *
 	memset(out, 0, sizeof *out);
 	json_error_t jerr;
 	json_t *root = json_loads(text ? text : "{}", 0, &jerr);
+	/* jansson says when it ran out of memory: that is not damage. */
+	if (!root && json_error_code(&jerr) == json_error_out_of_memory)
+		return mgr_fail(mgr, SS_NOMEM, "session %s: out of memory reading its configuration",
+		                session);
 	if (!root || !json_is_object(root)) {
 		json_decref(root);
 		return mgr_fail(mgr, SS_CORRUPT, "session %s: stored configuration is not a JSON object",
