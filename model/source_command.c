@@ -30,6 +30,7 @@
 #define _GNU_SOURCE             /* pipe2() (POSIX 2024; glibc hides it otherwise) */
 
 #include "snapscope.h"
+#include "msgfmt.h"
 #include "source_kind.h"
 
 #include <errno.h>
@@ -72,30 +73,6 @@ struct command {
 	int64_t timeout_ms;
 	size_t max_bytes;
 };
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	if (!err || err_size == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
-
-/* "64 MiB", "512 KiB", "1000 bytes": a limit as a person would set it. */
-static void format_size(size_t n, char *buf, size_t size)
-{
-	if (n >= (1u << 20) && n % (1u << 20) == 0)
-		snprintf(buf, size, "%zu MiB", n >> 20);
-	else if (n >= (1u << 10) && n % (1u << 10) == 0)
-		snprintf(buf, size, "%zu KiB", n >> 10);
-	else
-		snprintf(buf, size, "%zu byte%s", n, n == 1 ? "" : "s");
-}
 
 static int64_t mono_ms(void)
 {
@@ -386,15 +363,15 @@ static ss_status command_poll(void *impl, json_t **state, char *reason, size_t r
 	ss_status st;
 
 	*state = NULL;
-	set_err(reason, reason_size, "%s", "");
+	msg_printf(reason, reason_size, "%s", "");
 	errs.buf = malloc(STDERR_KEEP);
 	if (!errs.buf) {
-		set_err(reason, reason_size, "out of memory");
+		msg_printf(reason, reason_size, "out of memory");
 		return SS_NOMEM;
 	}
 	errs.cap = STDERR_KEEP;
 	if (make_pipe(po) < 0 || make_pipe(pe) < 0) {
-		set_err(reason, reason_size, "cannot make a pipe: %s", strerror(errno));
+		msg_printf(reason, reason_size, "cannot make a pipe: %s", strerror(errno));
 		st = SS_IO;
 		goto done;
 	}
@@ -406,7 +383,7 @@ static ss_status command_poll(void *impl, json_t **state, char *reason, size_t r
 	po[1] = pe[1] = -1;
 	if (rc != 0) {
 		char *name = ss_text_escape(cmd->argv[0], strlen(cmd->argv[0]));
-		set_err(reason, reason_size, "cannot run '%s': %s", name ? name : "?", strerror(rc));
+		msg_printf(reason, reason_size, "cannot run '%s': %s", name ? name : "?", strerror(rc));
 		free(name);
 		pid = -1;
 		st = rc == ENOMEM ? SS_NOMEM : SS_IO;
@@ -475,7 +452,7 @@ static ss_status command_poll(void *impl, json_t **state, char *reason, size_t r
 
 	line = stderr_line(&errs);
 	if (!line) {
-		set_err(reason, reason_size, "out of memory");
+		msg_printf(reason, reason_size, "out of memory");
 		st = SS_NOMEM;
 		goto done;
 	}
@@ -487,27 +464,27 @@ static ss_status command_poll(void *impl, json_t **state, char *reason, size_t r
 		char dur[32];
 		ss_duration_format(cmd->timeout_ms, dur, sizeof dur);
 		if (gone_early)
-			set_err(reason, reason_size,
+			msg_printf(reason, reason_size,
 			        "timed out after %s: the command exited but a process it "
 			        "started kept its output open%s%s", dur, sep, line);
 		else
-			set_err(reason, reason_size, "timed out after %s%s%s", dur, sep, line);
+			msg_printf(reason, reason_size, "timed out after %s%s%s", dur, sep, line);
 		st = SS_IO;
 		goto done;
 	}
 	case END_OVER: {
 		char limit[32];
-		format_size(cmd->max_bytes, limit, sizeof limit);
-		set_err(reason, reason_size, "output over the %s limit%s%s", limit, sep, line);
+		msg_size(cmd->max_bytes, limit, sizeof limit);
+		msg_printf(reason, reason_size, "output over the %s limit%s%s", limit, sep, line);
 		st = SS_LIMIT;
 		goto done;
 	}
 	case END_NOMEM:
-		set_err(reason, reason_size, "out of memory reading the output");
+		msg_printf(reason, reason_size, "out of memory reading the output");
 		st = SS_NOMEM;
 		goto done;
 	case END_POLL:
-		set_err(reason, reason_size, "cannot read the output: %s", strerror(poll_errno));
+		msg_printf(reason, reason_size, "cannot read the output: %s", strerror(poll_errno));
 		st = SS_IO;
 		goto done;
 	case END_EXITED:
@@ -517,24 +494,24 @@ static ss_status command_poll(void *impl, json_t **state, char *reason, size_t r
 	if (WIFSIGNALED(wstatus)) {
 		int sig = WTERMSIG(wstatus);
 		const char *name = strsignal(sig);
-		set_err(reason, reason_size, "killed by signal %d (%s)%s%s", sig,
+		msg_printf(reason, reason_size, "killed by signal %d (%s)%s%s", sig,
 		        name ? name : "unknown", sep, line);
 		st = SS_IO;
 	} else if (!WIFEXITED(wstatus)) {
-		set_err(reason, reason_size, "ended with wait status %d%s%s", wstatus, sep, line);
+		msg_printf(reason, reason_size, "ended with wait status %d%s%s", wstatus, sep, line);
 		st = SS_IO;
 	} else if (WEXITSTATUS(wstatus) != 0) {
-		set_err(reason, reason_size, "exit status %d%s%s", WEXITSTATUS(wstatus), sep, line);
+		msg_printf(reason, reason_size, "exit status %d%s%s", WEXITSTATUS(wstatus), sep, line);
 		st = SS_IO;
 	} else if (blank(out.buf, out.len)) {
-		set_err(reason, reason_size, "no output%s%s", sep, line);
+		msg_printf(reason, reason_size, "no output%s%s", sep, line);
 		st = SS_INPUT;
 	} else {
 		char msg[512];
 		st = ss_state_parse(out.buf, out.len, cmd->max_bytes, "output", state,
 		                    msg, sizeof msg);
 		if (st != SS_OK)
-			set_err(reason, reason_size, "not JSON: %s", msg);
+			msg_printf(reason, reason_size, "not JSON: %s", msg);
 	}
 done:
 	if (pid > 0) {
@@ -574,32 +551,32 @@ ss_status ss_source_command(const char *const *argv, size_t argc, bool shell,
                             int64_t timeout_ms, size_t max_bytes, ss_source **out,
                             char *err, size_t err_size)
 {
-	set_err(err, err_size, "%s", "");
+	msg_printf(err, err_size, "%s", "");
 	if (!out) {
-		set_err(err, err_size, "no place for the source");
+		msg_printf(err, err_size, "no place for the source");
 		return SS_USAGE;
 	}
 	*out = NULL;
 	if (!argv || argc == 0) {
-		set_err(err, err_size, "no command");
+		msg_printf(err, err_size, "no command");
 		return SS_USAGE;
 	}
 	if (shell && argc != 1) {
-		set_err(err, err_size, "a shell command is one command line, not %zu arguments", argc);
+		msg_printf(err, err_size, "a shell command is one command line, not %zu arguments", argc);
 		return SS_USAGE;
 	}
 	for (size_t i = 0; i < argc; i++) {
 		if (!argv[i]) {
-			set_err(err, err_size, "command argument %zu is missing", i);
+			msg_printf(err, err_size, "command argument %zu is missing", i);
 			return SS_USAGE;
 		}
 	}
 	if (!argv[0][0]) {
-		set_err(err, err_size, "empty command");
+		msg_printf(err, err_size, "empty command");
 		return SS_USAGE;
 	}
 	if (timeout_ms < 0) {
-		set_err(err, err_size, "negative command timeout");
+		msg_printf(err, err_size, "negative command timeout");
 		return SS_USAGE;
 	}
 
@@ -620,12 +597,12 @@ ss_status ss_source_command(const char *const *argv, size_t argc, bool shell,
 	if (!description)
 		goto nomem;
 	if (source_wrap(command_poll, command_release, cmd, description, out) != SS_OK) {
-		set_err(err, err_size, "out of memory");
+		msg_printf(err, err_size, "out of memory");
 		return SS_NOMEM;
 	}
 	return SS_OK;
 nomem:
 	command_release(cmd);
-	set_err(err, err_size, "out of memory");
+	msg_printf(err, err_size, "out of memory");
 	return SS_NOMEM;
 }

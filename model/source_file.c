@@ -30,6 +30,7 @@
  * keeping size and inode.
  */
 #include "snapscope.h"
+#include "msgfmt.h"
 #include "ss_hash.h"
 #include "source_kind.h"
 
@@ -78,30 +79,6 @@ struct file {
 	struct seen pending;        /* content that failed to parse once */
 	int cond;                   /* errno (or COND_NOT_REGULAR) last reported, 0: none */
 };
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	if (!err || err_size == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
-
-/* "64 MiB", "512 KiB", "1000 bytes": a limit as a person would set it. */
-static void format_size(size_t n, char *buf, size_t size)
-{
-	if (n >= (1u << 20) && n % (1u << 20) == 0)
-		snprintf(buf, size, "%zu MiB", n >> 20);
-	else if (n >= (1u << 10) && n % (1u << 10) == 0)
-		snprintf(buf, size, "%zu KiB", n >> 10);
-	else
-		snprintf(buf, size, "%zu byte%s", n, n == 1 ? "" : "s");
-}
 
 static struct sig sig_of(const struct stat *sb)
 {
@@ -152,7 +129,7 @@ static ss_status fail_cond(struct file *f, int cond, char *reason, size_t reason
 	if (cond == f->cond)
 		return SS_OK;
 	f->cond = cond;
-	set_err(reason, reason_size, "%s: %s", f->shown,
+	msg_printf(reason, reason_size, "%s: %s", f->shown,
 	        cond == COND_NOT_REGULAR ? "not a regular file" : strerror(cond));
 	return cond == ENOENT || cond == ENOTDIR ? SS_NOT_FOUND : SS_IO;
 }
@@ -210,7 +187,7 @@ static ss_status file_poll(void *impl, json_t **state, char *reason, size_t reas
 	ss_status st = SS_OK;
 
 	*state = NULL;
-	set_err(reason, reason_size, "%s", "");
+	msg_printf(reason, reason_size, "%s", "");
 
 	/* The cheap look: nothing is opened while the file stays as read. */
 	if (stat(f->path, &sb) < 0)
@@ -240,8 +217,8 @@ static ss_status file_poll(void *impl, json_t **state, char *reason, size_t reas
 	if (sb.st_size < 0 || (uintmax_t)sb.st_size > f->max_bytes) {
 		if (!seen_is(&f->last, &sig, NULL)) {
 			char limit[32];
-			format_size(f->max_bytes, limit, sizeof limit);
-			set_err(reason, reason_size, "%s: over the %s limit", f->shown, limit);
+			msg_size(f->max_bytes, limit, sizeof limit);
+			msg_printf(reason, reason_size, "%s: over the %s limit", f->shown, limit);
 			f->last = seen_of(&sig, NULL);
 			f->racy = false;
 			f->pending.valid = false;
@@ -256,7 +233,7 @@ static ss_status file_poll(void *impl, json_t **state, char *reason, size_t reas
 	if (e != 0) {
 		st = e == ENOMEM ? SS_NOMEM : fail_cond(f, e, reason, reason_size);
 		if (e == ENOMEM)
-			set_err(reason, reason_size, "%s: out of memory reading it", f->shown);
+			msg_printf(reason, reason_size, "%s: out of memory reading it", f->shown);
 		goto done;
 	}
 	if (fstat(fd, &after) < 0) {
@@ -270,7 +247,7 @@ static ss_status file_poll(void *impl, json_t **state, char *reason, size_t reas
 	char hash[SS_CHECKSUM_HEX_LEN + 1];
 	st = ss_sha256_hex(buf, len, hash);
 	if (st != SS_OK) {
-		set_err(reason, reason_size, "%s: cannot hash the content", f->shown);
+		msg_printf(reason, reason_size, "%s: cannot hash the content", f->shown);
 		goto done;
 	}
 	if (seen_is(&f->last, &sig, hash)) {
@@ -288,10 +265,10 @@ static ss_status file_poll(void *impl, json_t **state, char *reason, size_t reas
 		f->pending.valid = false;
 		*state = v;
 	} else if (st == SS_NOMEM) {
-		set_err(reason, reason_size, "%s", msg);
+		msg_printf(reason, reason_size, "%s", msg);
 	} else if (seen_is(&f->pending, &sig, hash)) {
 		/* Failed the last poll too, unchanged: not a writer part-way. */
-		set_err(reason, reason_size, "not JSON: %s", msg);
+		msg_printf(reason, reason_size, "not JSON: %s", msg);
 		f->last = seen_of(&sig, hash);
 		f->racy = is_racy(&sig, &read_at);
 		f->pending.valid = false;
@@ -321,14 +298,14 @@ static void file_release(void *impl)
 ss_status ss_source_file(const char *path, size_t max_bytes, ss_source **out,
                          char *err, size_t err_size)
 {
-	set_err(err, err_size, "%s", "");
+	msg_printf(err, err_size, "%s", "");
 	if (!out) {
-		set_err(err, err_size, "no place for the source");
+		msg_printf(err, err_size, "no place for the source");
 		return SS_USAGE;
 	}
 	*out = NULL;
 	if (!path || !*path) {
-		set_err(err, err_size, "no file name");
+		msg_printf(err, err_size, "no file name");
 		return SS_USAGE;
 	}
 	struct file *f = calloc(1, sizeof *f);
@@ -337,13 +314,13 @@ ss_status ss_source_file(const char *path, size_t max_bytes, ss_source **out,
 	    !(f->shown = ss_text_escape(path, strlen(path)))) {
 		file_release(f);
 		free(description);
-		set_err(err, err_size, "out of memory");
+		msg_printf(err, err_size, "out of memory");
 		return SS_NOMEM;
 	}
 	/* 0 is not a usable limit; it means the usual one. */
 	f->max_bytes = max_bytes ? max_bytes : SS_STATE_MAX_DEFAULT;
 	if (source_wrap(file_poll, file_release, f, description, out) != SS_OK) {
-		set_err(err, err_size, "out of memory");
+		msg_printf(err, err_size, "out of memory");
 		return SS_NOMEM;
 	}
 	return SS_OK;

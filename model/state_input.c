@@ -11,6 +11,7 @@
  * column, and escape whatever text of the input they quote.
  */
 #include "snapscope.h"
+#include "msgfmt.h"
 #include "state_check.h"
 #include "utf8.h"
 
@@ -24,30 +25,6 @@
 
 /* Bytes asked of read() at a time while the buffer is small. */
 #define READ_CHUNK (64u * 1024u)
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	if (!err || err_size == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
-
-/* "64 MiB", "512 KiB", "1000 bytes": a limit as a person would set it. */
-static void format_size(size_t n, char *buf, size_t size)
-{
-	if (n >= (1u << 20) && n % (1u << 20) == 0)
-		snprintf(buf, size, "%zu MiB", n >> 20);
-	else if (n >= (1u << 10) && n % (1u << 10) == 0)
-		snprintf(buf, size, "%zu KiB", n >> 10);
-	else
-		snprintf(buf, size, "%zu byte%s", n, n == 1 ? "" : "s");
-}
 
 static bool json_blank(const char *buf, size_t len)
 {
@@ -97,27 +74,27 @@ ss_status ss_state_parse(const char *buf, size_t len, size_t max_bytes,
 	if (!name)
 		return SS_NOMEM;
 	if (!out || (!buf && len > 0)) {
-		set_err(err, err_size, "%s: no buffer or no output", name);
+		msg_printf(err, err_size, "%s: no buffer or no output", name);
 		st = SS_USAGE;
 		goto done;
 	}
 	if (len > max_bytes) {
 		char limit[32];
-		format_size(max_bytes, limit, sizeof limit);
-		set_err(err, err_size, "%s: state larger than the %s limit", name, limit);
+		msg_size(max_bytes, limit, sizeof limit);
+		msg_printf(err, err_size, "%s: state larger than the %s limit", name, limit);
 		st = SS_LIMIT;
 		goto done;
 	}
 	/* jansson would say "unexpected token near end of file". */
 	if (json_blank(buf, len)) {
-		set_err(err, err_size, "%s: empty input", name);
+		msg_printf(err, err_size, "%s: empty input", name);
 		st = SS_INPUT;
 		goto done;
 	}
 
 	/* jansson says "invalid token" near an invisible character. */
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
-		set_err(err, err_size, "%s:1:1: byte order mark (U+FEFF) before the JSON text", name);
+		msg_printf(err, err_size, "%s:1:1: byte order mark (U+FEFF) before the JSON text", name);
 		st = SS_INPUT;
 		goto done;
 	}
@@ -128,21 +105,21 @@ ss_status ss_state_parse(const char *buf, size_t len, size_t max_bytes,
 	json_t *v = json_loadb(buf ? buf : "", len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!v) {
 		if (json_error_code(&jerr) == json_error_out_of_memory) {
-			set_err(err, err_size, "%s: out of memory while parsing", name);
+			msg_printf(err, err_size, "%s: out of memory while parsing", name);
 			st = SS_NOMEM;
 			goto done;
 		}
 		char reason[JSON_ERROR_TEXT_LENGTH + 64];
 		reword(jerr.text, reason, sizeof reason);
 		char *safe = ss_text_escape(reason, strlen(reason));
-		set_err(err, err_size, "%s:%d:%d: %s", name, jerr.line, jerr.column,
+		msg_printf(err, err_size, "%s:%d:%d: %s", name, jerr.line, jerr.column,
 		        safe ? safe : "malformed JSON");
 		free(safe);
 		st = SS_INPUT;
 		goto done;
 	}
 	*out = v;
-	set_err(err, err_size, "%s", "");
+	msg_printf(err, err_size, "%s", "");
 done:
 	free(name);
 	return st;
@@ -167,7 +144,7 @@ ss_status ss_state_read_fd(int fd, size_t max_bytes, const char *what,
 			char *nb = realloc(buf, ncap);
 			if (!nb) {
 				/* no memory to escape `what` either */
-				set_err(err, err_size, "out of memory reading the state");
+				msg_printf(err, err_size, "out of memory reading the state");
 				free(buf);
 				return SS_NOMEM;
 			}
@@ -180,7 +157,7 @@ ss_status ss_state_read_fd(int fd, size_t max_bytes, const char *what,
 				continue;
 			int e = errno;
 			char *name = ss_text_escape(what ? what : "input", what ? strlen(what) : 5);
-			set_err(err, err_size, "%s: %s", name ? name : "input", strerror(e));
+			msg_printf(err, err_size, "%s: %s", name ? name : "input", strerror(e));
 			free(name);
 			free(buf);
 			return SS_IO;
@@ -278,9 +255,9 @@ static ss_status check_fail(const struct check_frame *stack, size_t depth,
 	char path[256];
 	format_path(stack, depth, path, sizeof path);
 	if (why)
-		set_err(err, err_size, "state at %s: %s %s", path, what, why);
+		msg_printf(err, err_size, "state at %s: %s %s", path, what, why);
 	else
-		set_err(err, err_size, "state at %s: nesting deeper than %zu levels",
+		msg_printf(err, err_size, "state at %s: nesting deeper than %zu levels",
 		        path, max_depth);
 	return SS_INPUT;
 }
@@ -293,7 +270,7 @@ ss_status ss_state_check(const json_t *state, size_t max_depth, char *err, size_
 	ss_status st = SS_OK;
 
 	if (!state) {
-		set_err(err, err_size, "no state");
+		msg_printf(err, err_size, "no state");
 		return SS_USAGE;
 	}
 	for (;;) {
@@ -319,7 +296,7 @@ ss_status ss_state_check(const json_t *state, size_t max_depth, char *err, size_
 				size_t ncap = cap ? 2 * cap : 64;
 				struct check_frame *ns = realloc(stack, ncap * sizeof *ns);
 				if (!ns) {
-					set_err(err, err_size, "out of memory checking the state");
+					msg_printf(err, err_size, "out of memory checking the state");
 					st = SS_NOMEM;
 					goto done;
 				}
@@ -363,7 +340,7 @@ ss_status ss_state_check(const json_t *state, size_t max_depth, char *err, size_
 		if (!v)
 			break;
 	}
-	set_err(err, err_size, "%s", "");
+	msg_printf(err, err_size, "%s", "");
 done:
 	free(stack);
 	return st;
